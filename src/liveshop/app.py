@@ -1,0 +1,96 @@
+"""Builds the ASGI app from the capability routers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+
+from liveshop import __version__
+from liveshop.analytics.api import router as analytics_router
+from liveshop.bootstrap import Services, build_services
+from liveshop.catalog.api import router as catalog_router
+from liveshop.core.auth.api import router as auth_router
+from liveshop.core.config import Settings
+from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers
+from liveshop.core.migrate import upgrade
+from liveshop.engagement.api import router as engagement_router
+from liveshop.inventory.api import router as inventory_router
+from liveshop.orders import service as orders_service
+from liveshop.orders.api import router as orders_router
+from liveshop.realtime.api import router as realtime_router
+from liveshop.rooms.api import router as rooms_router
+from liveshop.web.pages import router as pages_router
+from liveshop.web.pages import static_files
+
+log = logging.getLogger(__name__)
+
+
+async def expiry_loop(services: Services) -> None:
+    """Expire unpaid orders on time. Safe on many nodes: each order closes exactly once."""
+    while True:
+        try:
+            count = await orders_service.expire_due_orders(services.db, now=services.clock.now())
+            if count:
+                log.info("expired %d unpaid orders", count)
+        except Exception:
+            log.exception("order expiry sweep failed")
+        await asyncio.sleep(services.settings.expiry_sweep_interval)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else Settings())
+    services = services or build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.auto_migrate:
+            await upgrade(services.db)
+        services.hub.start()
+        sweeper = asyncio.create_task(expiry_loop(services), name="order-expiry")
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await services.hub.stop()
+            await services.db.dispose()
+
+    app = FastAPI(
+        title="liveshop",
+        version=__version__,
+        description="Self-hosted live commerce: rooms that sell. Errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for router in (
+        auth_router, catalog_router, rooms_router, inventory_router, orders_router,
+        engagement_router, realtime_router, analytics_router, pages_router,
+    ):
+        app.include_router(router)
+    app.mount("/static", static_files(), name="static")
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    async def metrics() -> str:
+        hub = services.hub
+        return (
+            "# TYPE liveshop_hub_frames_encoded_total counter\n"
+            f"liveshop_hub_frames_encoded_total {hub.frames_encoded}\n"
+            "# TYPE liveshop_hub_connections gauge\n"
+            f"liveshop_hub_connections {hub.total_connections()}\n"
+        )
+
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

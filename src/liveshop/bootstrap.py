@@ -1,0 +1,59 @@
+"""Builds the real collaborators once; routes and the CLI receive them from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liveshop.core.auth.passwords import Passwords
+from liveshop.core.clock import Clock, SystemClock
+from liveshop.core.config import Settings
+from liveshop.core.db import Database
+from liveshop.orders.payments import PaymentProviders, SandboxProvider
+from liveshop.realtime import store as realtime_store
+from liveshop.realtime.hub import RoomHub
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    hub: RoomHub
+    passwords: Passwords
+    payments: PaymentProviders
+
+    @property
+    def sandbox(self) -> SandboxProvider:
+        provider = self.payments.get("sandbox")
+        assert isinstance(provider, SandboxProvider)
+        return provider
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
+    db = Database(settings.database_url)
+
+    async def load_events(room_id: int, since: int, limit: int):  # type: ignore[no-untyped-def]
+        async with db.transaction(write=False) as tx:
+            return await realtime_store.events_after(tx.conn, room_id, since, limit)
+
+    async def load_last_seq(room_id: int) -> int:
+        async with db.transaction(write=False) as tx:
+            return await realtime_store.last_seq(tx.conn, room_id)
+
+    hub = RoomHub(
+        load_events=load_events,
+        load_last_seq=load_last_seq,
+        tick_seconds=settings.tick_seconds,
+        chat_budget=settings.chat_budget_per_tick,
+    )
+    db.publish = hub.publish
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock or SystemClock(),
+        hub=hub,
+        passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib),
+        payments=PaymentProviders(
+            SandboxProvider(secret=settings.webhook_secret, tolerance_seconds=settings.webhook_tolerance)
+        ),
+    )

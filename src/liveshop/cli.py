@@ -1,0 +1,199 @@
+"""`liveshop serve | demo | db | check | user`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from liveshop.core.config import Settings
+
+app = typer.Typer(help="liveshop: self-hosted live commerce.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).")
+user_app = typer.Typer(help="Accounts.")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+console = Console()
+
+
+def _settings(database_url: str | None = None) -> Settings:
+    return Settings(database_url=database_url) if database_url else Settings()
+
+
+DbOption = Annotated[str | None, typer.Option("--database-url", help="overrides LIVESHOP_DATABASE_URL")]
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="processes; >1 needs PostgreSQL")] = 1,
+    database_url: DbOption = None,
+) -> None:
+    """Serve the API, pages and room channels (applies migrations first)."""
+    import uvicorn
+
+    settings = _settings(database_url)
+    if database_url:
+        os.environ["LIVESHOP_DATABASE_URL"] = database_url
+    if workers > 1:
+        if settings.is_sqlite:
+            raise typer.BadParameter("several workers need PostgreSQL (LIVESHOP_DATABASE_URL)")
+        console.print(
+            "[yellow]note:[/] room channels are per process until the Redis bus lands; "
+            "viewers of one room should reach one worker"
+        )
+        asyncio.run(_migrate(settings))
+    console.print(f"liveshop on [bold]http://{host}:{port}[/] · database {_safe_url(settings.database_url)}")
+    uvicorn.run(
+        "liveshop.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level="info",
+    )
+
+
+@app.command()
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    viewers: Annotated[int, typer.Option(help="simulated audience size")] = 60,
+    database: Annotated[Path, typer.Option(help="SQLite file for the demo (recreated)")] = Path("liveshop-demo.db"),
+    keep: Annotated[bool, typer.Option(help="keep an existing demo database")] = False,
+    duration: Annotated[float, typer.Option(help="seconds to run; 0 runs until Ctrl-C")] = 0,
+) -> None:
+    """Seed a demo shop with a live room and run it with a simulated audience."""
+    from liveshop.demo import run_demo
+
+    if not keep:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+    asyncio.run(
+        run_demo(
+            host=host, port=port, viewers=viewers,
+            database_url=f"sqlite+aiosqlite:///{database}", duration=duration, console=console,
+        )
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head", database_url: DbOption = None) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = _settings(database_url)
+    asyncio.run(_migrate(settings, revision))
+    console.print(f"[green]database at {revision}[/] · {_safe_url(settings.database_url)}")
+
+
+@db_app.command("current")
+def db_current(database_url: DbOption = None) -> None:
+    """Print the applied migration revision."""
+    from liveshop.core.db import Database
+    from liveshop.core.migrate import current_revision
+
+    async def run() -> str | None:
+        db = Database(_settings(database_url).database_url)
+        try:
+            return await current_revision(db)
+        finally:
+            await db.dispose()
+
+    console.print(asyncio.run(run()) or "(empty database)")
+
+
+async def _migrate(settings: Settings, revision: str = "head") -> None:
+    from liveshop.core.db import Database
+    from liveshop.core.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db, revision)
+    finally:
+        await db.dispose()
+
+
+@app.command()
+def check(
+    database_url: DbOption = None,
+    acks: Annotated[Path | None, typer.Option(help="file of acknowledged order ids, one per line")] = None,
+) -> None:
+    """Verify from the database alone: sold + reserved + remaining = initial stock for every
+    listing, per-user limits, idempotency, acknowledged orders exist. Exit 1 on a violation."""
+    from liveshop.check import run_check
+    from liveshop.core.db import Database
+
+    ack_ids = [int(x) for x in acks.read_text().split()] if acks else []
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(_settings(database_url).database_url)
+        try:
+            return await run_check(db, acknowledged_order_ids=ack_ids)
+        finally:
+            await db.dispose()
+
+    report = asyncio.run(run())
+    table = Table(title="liveshop check")
+    table.add_column("checked")
+    table.add_column("count", justify="right")
+    table.add_row("listings (stock conservation, reserved/sold vs orders)", str(report.listings))
+    table.add_row("orders (price lines, paid ⇒ payment, idempotency keys)", str(report.orders))
+    table.add_row("buyer × listing (per-user limits)", str(report.buyers))
+    table.add_row("acknowledged orders present", str(report.acknowledged))
+    console.print(table)
+    if report.ok:
+        console.print("[green]OK[/] no violations")
+        return
+    for violation in report.violations[:100]:
+        console.print(f"[red]VIOLATION[/] {violation}")
+    console.print(f"[red]{len(report.violations)} violation(s)[/]")
+    raise typer.Exit(1)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    admin: bool = False,
+    database_url: DbOption = None,
+) -> None:
+    """Create an account (use --admin for a platform administrator)."""
+    from liveshop.core.auth import service
+    from liveshop.core.auth.passwords import Passwords
+    from liveshop.core.clock import SystemClock
+    from liveshop.core.db import Database
+
+    settings = _settings(database_url)
+
+    async def run() -> None:
+        db = Database(settings.database_url)
+        try:
+            await _migrate(settings)
+            await service.sign_up(
+                db, username=username, password=password,
+                passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib),
+                now=SystemClock().now(), role="admin" if admin else "viewer",
+            )
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    console.print(f"[green]created[/] {username}{' (admin)' if admin else ''}")
+
+
+def _safe_url(url: str) -> str:
+    """The database URL without its password, for the console."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,75 @@
+"""Sign-up, log-in and token authentication."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from liveshop.core.auth import store
+from liveshop.core.auth.errors import BadCredentials, UsernameTaken
+from liveshop.core.auth.passwords import Passwords
+from liveshop.core.auth.store import User
+from liveshop.core.db import Database
+from liveshop.core.ids import digest, new_secret
+
+TOKEN_PREFIX = "lst_"
+
+
+async def sign_up(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    passwords: Passwords,
+    now: datetime,
+    role: str = "viewer",
+) -> User:
+    password_hash = await passwords.hash(password)
+    try:
+        async with db.transaction() as tx:
+            if await store.user_by_username(tx.conn, username):
+                raise UsernameTaken()
+            return await store.insert_user(
+                tx.conn, username=username, password_hash=password_hash, role=role, now=now
+            )
+    except IntegrityError as exc:  # lost a race for the same name
+        raise UsernameTaken() from exc
+
+
+async def log_in(
+    db: Database,
+    *,
+    username: str,
+    password: str,
+    passwords: Passwords,
+    now: datetime,
+    ttl_seconds: int,
+) -> tuple[str, User]:
+    async with db.transaction(write=False) as tx:
+        found = await store.user_with_hash(tx.conn, username)
+    user, password_hash = found if found else (None, None)
+    if not await passwords.verify(password_hash, password) or user is None:
+        raise BadCredentials()
+    token = new_secret(TOKEN_PREFIX, 32)
+    async with db.transaction() as tx:
+        await store.insert_session(
+            tx.conn,
+            token_digest=digest(token),
+            user_id=user.id,
+            now=now,
+            expires_at=now + timedelta(seconds=ttl_seconds),
+        )
+    return token, user
+
+
+async def authenticate(db: Database, *, token: str, now: datetime) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
+        return None
+    async with db.transaction(write=False) as tx:
+        return await store.user_for_session(tx.conn, digest(token), now)
+
+
+async def log_out(db: Database, *, token: str) -> None:
+    async with db.transaction() as tx:
+        await store.delete_session(tx.conn, digest(token))

@@ -1,0 +1,98 @@
+"""Users and their sessions (bearer tokens, stored as digests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from liveshop.core.db import IdType, UTCDateTime, metadata
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("username", String(32), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    # Platform role: viewer or admin. Shop roles (merchant/host/operator) live in shop_staff.
+    Column("role", String(16), nullable=False, default="viewer"),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def _user(row) -> User:  # type: ignore[no-untyped-def]
+    return User(id=row.id, username=row.username, role=row.role)
+
+
+async def insert_user(
+    conn: AsyncConnection, *, username: str, password_hash: str, role: str, now: datetime
+) -> User:
+    result = await conn.execute(
+        insert(users).values(
+            username=username, password_hash=password_hash, role=role, created_at=now
+        ).returning(users.c.id)
+    )
+    return User(id=result.scalar_one(), username=username, role=role)
+
+
+async def user_with_hash(conn: AsyncConnection, username: str) -> tuple[User, str] | None:
+    row = (await conn.execute(select(users).where(users.c.username == username))).first()
+    return (_user(row), row.password_hash) if row else None
+
+
+async def user_by_id(conn: AsyncConnection, user_id: int) -> User | None:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    return _user(row) if row else None
+
+
+async def user_by_username(conn: AsyncConnection, username: str) -> User | None:
+    row = (await conn.execute(select(users).where(users.c.username == username))).first()
+    return _user(row) if row else None
+
+
+async def insert_session(
+    conn: AsyncConnection, *, token_digest: str, user_id: int, now: datetime, expires_at: datetime
+) -> None:
+    await conn.execute(
+        insert(sessions).values(
+            token_digest=token_digest, user_id=user_id, created_at=now, expires_at=expires_at
+        )
+    )
+
+
+async def user_for_session(conn: AsyncConnection, token_digest: str, now: datetime) -> User | None:
+    row = (
+        await conn.execute(
+            select(users)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(sessions.c.token_digest == token_digest, sessions.c.expires_at > now)
+        )
+    ).first()
+    return _user(row) if row else None
+
+
+async def delete_session(conn: AsyncConnection, token_digest: str) -> None:
+    await conn.execute(delete(sessions).where(sessions.c.token_digest == token_digest))

@@ -1,0 +1,58 @@
+"""One settings class, read from LIVESHOP_* environment variables (and .env)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVESHOP_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./liveshop.db"
+    redis_url: str | None = None
+    inventory_backend: Literal["sql", "memory", "redis"] = "sql"
+    secret_key: str = DEV_SECRET_KEY
+    # Seconds a pending order waits for payment before its stock goes back on sale.
+    payment_timeout: int = Field(default=900, ge=10, le=86_400)
+    expiry_sweep_interval: float = Field(default=2.0, gt=0)
+    session_ttl: int = Field(default=30 * 86_400, ge=60)
+    sandbox_webhook_secret: str | None = None
+    # Webhooks older than this (seconds) are treated as replays.
+    webhook_tolerance: int = Field(default=300, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    tick_seconds: float = Field(default=0.1, gt=0, le=5)
+    chat_budget_per_tick: int = Field(default=30, ge=1)
+    auto_migrate: bool = True
+    # Argon2id cost. The defaults follow argon2-cffi's RFC 9106 low-memory profile; tests
+    # lower them to keep thousands of sign-ups fast.
+    argon2_time_cost: int = Field(default=3, ge=1, le=10)
+    argon2_memory_kib: int = Field(default=65536, ge=1024, le=1_048_576)
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.env == "production":
+            if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
+                raise ValueError(
+                    "LIVESHOP_SECRET_KEY must be set to a random value of 32+ characters in production"
+                )
+        return self
+
+    @property
+    def webhook_secret(self) -> str:
+        """The sandbox provider's signing secret; derived from the secret key unless given."""
+        if self.sandbox_webhook_secret:
+            return self.sandbox_webhook_secret
+        import hashlib
+        import hmac
+
+        return hmac.new(self.secret_key.encode(), b"sandbox-webhook", hashlib.sha256).hexdigest()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

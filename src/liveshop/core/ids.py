@@ -1,0 +1,20 @@
+"""Random secrets and their constant-time comparison."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+
+def new_secret(prefix: str = "", nbytes: int = 24) -> str:
+    return prefix + secrets.token_urlsafe(nbytes)
+
+
+def digest(secret: str) -> str:
+    """What we store instead of a bearer secret: a leaked table gives no usable tokens."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same_secret(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

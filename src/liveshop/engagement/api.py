@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
+from liveshop.core.validation import Body, PathId, Text
+from liveshop.engagement import service
+
+router = APIRouter(prefix="/api/v1", tags=["engagement"])
+
+
+class CommentIn(Body):
+    text: Text(service.MAX_COMMENT_CHARS)  # type: ignore[valid-type]
+
+
+class LikeIn(Body):
+    count: int = Field(default=1, ge=1, le=100)
+
+
+class CommentAuthor(BaseModel):
+    id: int
+    name: str
+
+
+class CommentOut(BaseModel):
+    id: int
+    user: CommentAuthor
+    text: str
+    staff: str | None
+    at: str
+
+
+class ReservationOut(BaseModel):
+    reserved: bool
+    reservations: int
+
+
+@router.post("/rooms/{room_id}/comments", status_code=201, response_model=CommentOut)
+async def post_comment(room_id: PathId, body: CommentIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await service.post_comment(
+        services.db, user=user, room_id=room_id, text=body.text, now=services.clock.now()
+    )
+
+
+@router.get("/rooms/{room_id}/comments", response_model=list[CommentOut])
+async def recent_comments(
+    room_id: PathId, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[dict[str, Any]]:
+    return await service.recent_comments(services.db, room_id=room_id, limit=limit)
+
+
+@router.post("/rooms/{room_id}/likes")
+async def like(room_id: PathId, body: LikeIn, user: CurrentUser, services: ServicesDep) -> dict[str, int]:
+    """Likes are counters: they reach viewers aggregated, once per tick."""
+    likes = await service.like(services.db, room_id=room_id, count=body.count, add_likes=services.hub.add_likes)
+    return {"likes": likes}
+
+
+@router.post("/rooms/{room_id}/reservations", status_code=201, response_model=ReservationOut)
+async def reserve(room_id: PathId, user: CurrentUser, services: ServicesDep) -> ReservationOut:
+    _, count = await service.reserve_show(services.db, user=user, room_id=room_id, now=services.clock.now())
+    return ReservationOut(reserved=True, reservations=count)
+
+
+@router.get("/rooms/{room_id}/reservations", response_model=ReservationOut)
+async def reservation_state(room_id: PathId, user: OptionalUser, services: ServicesDep) -> ReservationOut:
+    mine, count = await service.reservation_state(services.db, user=user, room_id=room_id)
+    return ReservationOut(reserved=mine, reservations=count)

@@ -1,0 +1,112 @@
+"""Paying an order: start a checkout with a provider, apply its signed webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from liveshop.core.auth.store import User
+from liveshop.core.db import Database
+from liveshop.inventory import service as inventory
+from liveshop.orders import store
+from liveshop.orders.errors import (
+    OrderNotFound,
+    OrderNotPayable,
+    PaymentMismatch,
+    PaymentNotFound,
+    WebhookReplayed,
+)
+from liveshop.orders.payments import PaymentProvider
+from liveshop.orders.service import close_unpaid
+from liveshop.orders.store import Order, Payment
+from liveshop.realtime.events import publish_best_effort
+
+
+async def start_payment(
+    db: Database, *, user: User, order_id: int, provider: PaymentProvider, now: datetime
+) -> tuple[Order, Payment]:
+    """Open (or reuse) a checkout for the buyer's pending order."""
+    async with db.transaction() as tx:
+        order = await store.order_by_id(tx.conn, order_id)
+        if order is None or order.buyer_id != user.id:
+            raise OrderNotFound()
+        if order.status != "pending_payment":
+            raise OrderNotPayable(status=order.status)
+        if order.expires_at <= now:
+            await close_unpaid(tx, order, to_status="expired", now=now)
+            raise OrderNotPayable("The time to pay this order is up", status="expired")
+    # Expiry above must commit even though we answer with an error, hence a second transaction.
+    async with db.transaction() as tx:
+        payment = await store.open_payment_of(tx.conn, order_id)
+        if payment is None or payment.provider != provider.name:
+            payment = await store.insert_payment(
+                tx.conn,
+                order_id=order.id,
+                provider=provider.name,
+                provider_ref=provider.new_reference(),
+                amount_cents=order.total_cents,
+                currency=order.currency,
+                status="created",
+                created_at=now,
+                updated_at=now,
+            )
+        return order, payment
+
+
+async def handle_webhook(
+    db: Database, *, provider: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime
+) -> tuple[Payment, Order]:
+    """Apply a provider's signed event once. Bad signature, stale or repeated event → nothing changes."""
+    event = provider.parse_webhook(headers, body, now=now)
+    try:
+        async with db.transaction() as tx:
+            await store.remember_webhook(tx.conn, provider.name, event.event_id, now)
+            payment = await store.payment_by_ref(tx.conn, provider.name, event.provider_ref)
+            if payment is None:
+                raise PaymentNotFound()
+            if (payment.amount_cents, payment.currency) != (event.amount_cents, event.currency):
+                raise PaymentMismatch(expected=payment.amount_cents, got=event.amount_cents)
+            order = await store.order_by_id(tx.conn, payment.order_id)
+            assert order is not None
+            if event.type == "payment.failed":
+                await store.set_payment_status(
+                    tx.conn, payment.id, from_status="created", to_status="failed", now=now
+                )
+            elif await store.set_payment_status(
+                tx.conn, payment.id, from_status="created", to_status="succeeded", now=now
+            ):
+                paid = await store.transition(
+                    tx.conn, order.id, from_status="pending_payment", to_status="paid", paid_at=now
+                )
+                if paid is not None:
+                    await inventory.commit_stock(tx, listing_id=order.listing_id, quantity=order.quantity)
+                    publish_best_effort(
+                        tx,
+                        order.room_id,
+                        "purchase",
+                        {"listing_id": order.listing_id, "title": order.title, "quantity": order.quantity},
+                    )
+                    order = paid
+                else:
+                    # Money arrived for an order that already expired or was cancelled: its
+                    # stock is gone back on sale, so the money goes back to the buyer.
+                    await store.set_payment_status(
+                        tx.conn, payment.id, from_status="succeeded", to_status="refunded", now=now
+                    )
+            payment = await store.payment_by_ref(tx.conn, provider.name, event.provider_ref)
+            assert payment is not None
+            return payment, order
+    except IntegrityError as exc:
+        raise WebhookReplayed(event_id=event.event_id) from exc
+
+
+async def payment_for_checkout(db: Database, *, provider: PaymentProvider, provider_ref: str) -> tuple[Payment, Order]:
+    async with db.transaction(write=False) as tx:
+        payment = await store.payment_by_ref(tx.conn, provider.name, provider_ref)
+        if payment is None:
+            raise PaymentNotFound()
+        order = await store.order_by_id(tx.conn, payment.order_id)
+        assert order is not None
+        return payment, order

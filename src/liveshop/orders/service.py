@@ -1,0 +1,188 @@
+"""Orders: place (idempotent, stock held atomically), cancel, expire, read."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from liveshop.catalog.access import LIVE_CREW, shop_role
+from liveshop.core.auth.store import User
+from liveshop.core.db import Database, Tx
+from liveshop.inventory import service as inventory
+from liveshop.orders import store
+from liveshop.orders.errors import (
+    IdempotencyKeyReused,
+    OrderNotCancellable,
+    OrderNotFound,
+)
+from liveshop.orders.store import Order
+from liveshop.rooms.errors import RoomEnded, RoomNotLive
+from liveshop.rooms.service import access_room, get_public_room
+
+
+def order_view(order: Order) -> dict[str, Any]:
+    data = asdict(order)
+    data.pop("request_fingerprint")
+    data.pop("idempotency_key")
+    data["price_breakdown"] = {
+        "items": [
+            {
+                "title": order.title,
+                "quantity": order.quantity,
+                "unit_price_cents": order.unit_price_cents,
+                "line_total_cents": order.subtotal_cents,
+            }
+        ],
+        "subtotal_cents": order.subtotal_cents,
+        "discounts": [],
+        "discount_cents": order.discount_cents,
+        "total_cents": order.total_cents,
+        "currency": order.currency,
+    }
+    return data
+
+
+def _fingerprint(listing_id: int, quantity: int) -> str:
+    return hashlib.sha256(f"{listing_id}:{quantity}".encode()).hexdigest()
+
+
+async def place_order(
+    db: Database,
+    *,
+    buyer: User,
+    listing_id: int,
+    quantity: int,
+    idempotency_key: str,
+    now: datetime,
+    payment_timeout: int,
+) -> tuple[Order, bool]:
+    """Reserve stock and create a pending order. Returns (order, replayed).
+
+    The order row is inserted before stock is touched: the unique (buyer, key) index makes a
+    concurrent duplicate wait for the first and then fail, so one key never takes stock twice.
+    The buyer gets an answer only after the transaction commits (the order is durable).
+    """
+    fingerprint = _fingerprint(listing_id, quantity)
+    try:
+        async with db.transaction() as tx:
+            existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
+            if existing:
+                return _replay(existing, fingerprint), True
+            listing = await inventory.listing_for_sale(tx, listing_id)
+            room = await get_public_room(tx.conn, listing.room_id)
+            if room.status == "scheduled":
+                raise RoomNotLive("Buying opens when the show goes live")
+            if room.status == "ended":
+                raise RoomEnded()
+            subtotal = listing.price_cents * quantity
+            order = await store.insert_order(
+                tx.conn,
+                buyer_id=buyer.id,
+                shop_id=listing.shop_id,
+                room_id=listing.room_id,
+                listing_id=listing.id,
+                product_id=listing.product_id,
+                title=listing.title,
+                quantity=quantity,
+                unit_price_cents=listing.price_cents,
+                subtotal_cents=subtotal,
+                discount_cents=0,
+                total_cents=subtotal,
+                currency=listing.currency,
+                status="pending_payment",
+                idempotency_key=idempotency_key,
+                request_fingerprint=fingerprint,
+                created_at=now,
+                expires_at=now + timedelta(seconds=payment_timeout),
+            )
+            await inventory.reserve_stock(tx, listing, buyer_id=buyer.id, quantity=quantity, now=now)
+            return order, False
+    except IntegrityError:
+        async with db.transaction(write=False) as tx:
+            existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint), True
+
+
+def _replay(order: Order, fingerprint: str) -> Order:
+    if order.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    return order
+
+
+async def access_order(conn: AsyncConnection, user: User, order_id: int) -> Order:
+    """The order, for its buyer or the staff of its shop; 404 for everyone else."""
+    order = await store.order_by_id(conn, order_id)
+    if order is None:
+        raise OrderNotFound()
+    if order.buyer_id == user.id:
+        return order
+    if await shop_role(conn, user, order.shop_id) in LIVE_CREW | {"admin"}:
+        return order
+    raise OrderNotFound()
+
+
+async def get_order(db: Database, *, user: User, order_id: int) -> Order:
+    async with db.transaction(write=False) as tx:
+        return await access_order(tx.conn, user, order_id)
+
+
+async def my_orders(db: Database, *, user: User, limit: int) -> list[Order]:
+    async with db.transaction(write=False) as tx:
+        return await store.orders_of_buyer(tx.conn, user.id, limit)
+
+
+async def room_orders(db: Database, *, user: User, room_id: int, limit: int) -> tuple[list[Order], dict[str, int]]:
+    async with db.transaction(write=False) as tx:
+        await access_room(tx.conn, user, room_id, LIVE_CREW)
+        return await store.orders_of_room(tx.conn, room_id, limit), await store.room_sales(tx.conn, room_id)
+
+
+async def close_unpaid(tx: Tx, order: Order, *, to_status: str, now: datetime) -> Order | None:
+    """pending_payment → expired | cancelled, releasing its stock. None if it was no longer pending.
+
+    Precondition: `tx` is a write transaction; the status compare-and-set makes concurrent
+    closers (two sweepers on two nodes, a sweeper and a cancel) release the stock once.
+    """
+    closed = await store.transition(
+        tx.conn, order.id, from_status="pending_payment", to_status=to_status, closed_at=now
+    )
+    if closed is None:
+        return None
+    await inventory.release_stock(
+        tx,
+        listing_id=order.listing_id,
+        room_id=order.room_id,
+        buyer_id=order.buyer_id,
+        quantity=order.quantity,
+        now=now,
+    )
+    return closed
+
+
+async def cancel_order(db: Database, *, user: User, order_id: int, now: datetime) -> Order:
+    async with db.transaction() as tx:
+        order = await access_order(tx.conn, user, order_id)
+        closed = await close_unpaid(tx, order, to_status="cancelled", now=now)
+        if closed is None:
+            raise OrderNotCancellable(status=order.status)
+        return closed
+
+
+async def expire_due_orders(db: Database, *, now: datetime, batch: int = 200) -> int:
+    """Expire unpaid orders whose time is up and put their stock back on sale."""
+    async with db.transaction(write=False) as tx:
+        due = await store.due_for_expiry(tx.conn, now, batch)
+    expired = 0
+    for order_id in due:
+        async with db.transaction() as tx:
+            order = await store.order_by_id(tx.conn, order_id)
+            if order and await close_unpaid(tx, order, to_status="expired", now=now):
+                expired += 1
+    return expired

@@ -1,0 +1,272 @@
+"""Orders, payments and the webhook events already processed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from liveshop.core.db import IdType, UTCDateTime, metadata
+
+ORDER_STATES = ("pending_payment", "paid", "expired", "cancelled")
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("buyer_id", IdType, ForeignKey("users.id"), nullable=False),
+    Column("shop_id", IdType, ForeignKey("shops.id"), nullable=False),
+    Column("room_id", IdType, ForeignKey("rooms.id"), nullable=False),
+    Column("listing_id", IdType, ForeignKey("listings.id"), nullable=False),
+    Column("product_id", IdType, ForeignKey("products.id"), nullable=False),
+    Column("title", String(120), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price_cents", Integer, nullable=False),
+    Column("subtotal_cents", BigInteger, nullable=False),
+    Column("discount_cents", BigInteger, nullable=False, default=0),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("idempotency_key", String(64), nullable=False),
+    Column("request_fingerprint", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("paid_at", UTCDateTime(), nullable=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_idempotency_key"),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint("total_cents = subtotal_cents - discount_cents", name="total_adds_up"),
+    Index("ix_orders_status_expires_at", "status", "expires_at"),
+    Index("ix_orders_listing_id", "listing_id"),
+    Index("ix_orders_shop_id", "shop_id"),
+    Index("ix_orders_room_id", "room_id"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("order_id", IdType, ForeignKey("orders.id"), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("provider_ref", String(64), nullable=False, unique=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    # created → succeeded | failed | refunded
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_payments_order_id", "order_id"),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("provider", String(32), primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: int
+    buyer_id: int
+    shop_id: int
+    room_id: int
+    listing_id: int
+    product_id: int
+    title: str
+    quantity: int
+    unit_price_cents: int
+    subtotal_cents: int
+    discount_cents: int
+    total_cents: int
+    currency: str
+    status: str
+    idempotency_key: str
+    request_fingerprint: str
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: int
+    order_id: int
+    provider: str
+    provider_ref: str
+    amount_cents: int
+    currency: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+
+
+def _order(row) -> Order:  # type: ignore[no-untyped-def]
+    return Order(**{k: getattr(row, k) for k in Order.__slots__})
+
+
+def _payment(row) -> Payment:  # type: ignore[no-untyped-def]
+    return Payment(**{k: getattr(row, k) for k in Payment.__slots__})
+
+
+async def insert_order(conn: AsyncConnection, **values: object) -> Order:
+    return _order((await conn.execute(insert(orders).values(**values).returning(*orders.c))).one())
+
+
+async def order_by_id(conn: AsyncConnection, order_id: int) -> Order | None:
+    row = (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
+    return _order(row) if row else None
+
+
+async def order_by_key(conn: AsyncConnection, buyer_id: int, key: str) -> Order | None:
+    row = (
+        await conn.execute(
+            select(orders).where(orders.c.buyer_id == buyer_id, orders.c.idempotency_key == key)
+        )
+    ).first()
+    return _order(row) if row else None
+
+
+async def transition(
+    conn: AsyncConnection, order_id: int, *, from_status: str, to_status: str, **values: object
+) -> Order | None:
+    """Compare-and-set on the status: of two racing transitions exactly one wins."""
+    row = (
+        await conn.execute(
+            update(orders)
+            .where(orders.c.id == order_id, orders.c.status == from_status)
+            .values(status=to_status, **values)
+            .returning(*orders.c)
+        )
+    ).first()
+    return _order(row) if row else None
+
+
+async def due_for_expiry(conn: AsyncConnection, now: datetime, limit: int) -> list[int]:
+    rows = await conn.execute(
+        select(orders.c.id)
+        .where(orders.c.status == "pending_payment", orders.c.expires_at <= now)
+        .order_by(orders.c.expires_at)
+        .limit(limit)
+    )
+    return [r.id for r in rows]
+
+
+async def orders_of_buyer(conn: AsyncConnection, buyer_id: int, limit: int) -> list[Order]:
+    rows = await conn.execute(
+        select(orders).where(orders.c.buyer_id == buyer_id).order_by(orders.c.id.desc()).limit(limit)
+    )
+    return [_order(r) for r in rows]
+
+
+async def orders_of_room(conn: AsyncConnection, room_id: int, limit: int) -> list[Order]:
+    rows = await conn.execute(
+        select(orders).where(orders.c.room_id == room_id).order_by(orders.c.id.desc()).limit(limit)
+    )
+    return [_order(r) for r in rows]
+
+
+async def room_sales(conn: AsyncConnection, room_id: int) -> dict[str, int]:
+    """Order counts per status and paid GMV of one room."""
+    rows = await conn.execute(
+        select(orders.c.status, func.count(), func.coalesce(func.sum(orders.c.total_cents), 0))
+        .where(orders.c.room_id == room_id)
+        .group_by(orders.c.status)
+    )
+    out = {s: 0 for s in ORDER_STATES} | {"gmv_cents": 0, "units_sold": 0}
+    for status, count, total in rows:
+        out[status] = count
+        if status == "paid":
+            out["gmv_cents"] = int(total)
+    units = (
+        await conn.execute(
+            select(func.coalesce(func.sum(orders.c.quantity), 0)).where(
+                orders.c.room_id == room_id, orders.c.status == "paid"
+            )
+        )
+    ).scalar_one()
+    out["units_sold"] = int(units)
+    return out
+
+
+async def listing_totals(conn: AsyncConnection) -> dict[int, dict[str, int]]:
+    """Units per listing per status, straight from the orders (for `liveshop check`)."""
+    rows = await conn.execute(
+        select(orders.c.listing_id, orders.c.status, func.sum(orders.c.quantity)).group_by(
+            orders.c.listing_id, orders.c.status
+        )
+    )
+    out: dict[int, dict[str, int]] = {}
+    for listing_id, status, qty in rows:
+        out.setdefault(listing_id, {})[status] = int(qty)
+    return out
+
+
+async def buyer_totals(conn: AsyncConnection) -> list[tuple[int, int, int]]:
+    """(listing_id, buyer_id, units held by pending or paid orders)."""
+    rows = await conn.execute(
+        select(orders.c.listing_id, orders.c.buyer_id, func.sum(orders.c.quantity))
+        .where(orders.c.status.in_(("pending_payment", "paid")))
+        .group_by(orders.c.listing_id, orders.c.buyer_id)
+    )
+    return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+async def insert_payment(conn: AsyncConnection, **values: object) -> Payment:
+    return _payment((await conn.execute(insert(payments).values(**values).returning(*payments.c))).one())
+
+
+async def open_payment_of(conn: AsyncConnection, order_id: int) -> Payment | None:
+    row = (
+        await conn.execute(
+            select(payments)
+            .where(payments.c.order_id == order_id, payments.c.status == "created")
+            .order_by(payments.c.id.desc())
+        )
+    ).first()
+    return _payment(row) if row else None
+
+
+async def payment_by_ref(conn: AsyncConnection, provider: str, ref: str) -> Payment | None:
+    row = (
+        await conn.execute(
+            select(payments).where(payments.c.provider == provider, payments.c.provider_ref == ref)
+        )
+    ).first()
+    return _payment(row) if row else None
+
+
+async def set_payment_status(
+    conn: AsyncConnection, payment_id: int, *, from_status: str, to_status: str, now: datetime
+) -> bool:
+    result = await conn.execute(
+        update(payments)
+        .where(payments.c.id == payment_id, payments.c.status == from_status)
+        .values(status=to_status, updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def remember_webhook(conn: AsyncConnection, provider: str, event_id: str, now: datetime) -> None:
+    await conn.execute(
+        insert(webhook_events).values(provider=provider, event_id=event_id, received_at=now)
+    )

@@ -1,0 +1,41 @@
+"""How services put events on a room channel.
+
+Critical events (product cards, prices, sold out, room status) are numbered and stored in
+the same transaction as the change they describe, then published after commit. A
+rolled-back change therefore never reaches a viewer, and a reconnecting viewer can fetch
+what it missed. Everything else (chat, stock ticks, purchases, counters) is best effort.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from liveshop.core.db import Tx
+from liveshop.realtime import store
+
+CRITICAL_TYPES = frozenset(
+    {"listing_added", "listing_updated", "pinned", "sold_out", "back_in_stock", "room_status"}
+)
+BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase"})
+
+
+async def record_critical(
+    tx: Tx, room_id: int, type: str, data: dict[str, Any], *, now: datetime
+) -> dict[str, Any]:
+    assert type in CRITICAL_TYPES, type
+    seq = await store.next_seq(tx.conn, room_id)
+    event = {"type": type, "seq": seq, **data}
+    await store.insert_event(tx.conn, room_id=room_id, seq=seq, type=type, payload=event, now=now)
+    tx.publish_on_commit(room_id, event)
+    return event
+
+
+def publish_best_effort(tx: Tx, room_id: int, type: str, data: dict[str, Any]) -> None:
+    assert type in BEST_EFFORT_TYPES, type
+    tx.publish_on_commit(room_id, {"type": type, **data})
+
+
+async def current_seq(tx: Tx, room_id: int) -> int:
+    """The room's last critical sequence number: a snapshot taken with it can resume from it."""
+    return await store.last_seq(tx.conn, room_id)

@@ -1,0 +1,132 @@
+"""Server-rendered page shells. Data comes from the public API and the room channel;
+templates are autoescaped and page JS renders user text with textContent only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as Path_
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from liveshop.catalog import service as catalog
+from liveshop.core.errors import LiveshopError
+from liveshop.core.http import OptionalUser, ServicesDep
+from liveshop.core.validation import PathId
+from liveshop.orders import checkout
+from liveshop.rooms import service as rooms
+from liveshop.web.i18n import MESSAGES, pick_lang
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(include_in_schema=False)
+
+LangQuery = Annotated[Literal["zh-CN", "en"] | None, Query()]
+PaymentRef = Annotated[str, Path_(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")]
+
+
+def static_files() -> StaticFiles:
+    return StaticFiles(directory=str(HERE / "static"))
+
+
+def _render(
+    request: Request, template: str, user: Any, lang: str | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    chosen = pick_lang(lang, request.cookies.get("lang"))
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            "lang": chosen,
+            "t": MESSAGES[chosen],
+            "other_lang": "en" if chosen == "zh-CN" else "zh-CN",
+            "user": {"id": user.id, "username": user.username} if user else None,
+            **context,
+        },
+        status_code=status,
+    )
+    if lang:
+        response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+        "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+    )
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None) -> Response:
+    sections = {
+        status: await rooms.list_rooms(services.db, status=status, shop_id=None, limit=30)
+        for status in ("live", "scheduled", "ended")
+    }
+    viewers = {r.id: services.hub.viewers(r.id) for r in sections["live"]}
+    shops = await catalog.my_shops(services.db, user=user) if user else []
+    return _render(request, "feed.html", user, lang, sections=sections, viewers=viewers, shops=shops)
+
+
+@router.get("/rooms/{room_id}", response_class=HTMLResponse)
+async def viewer_page(
+    room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    room = await rooms.public_room(services.db, room_id=room_id)
+    return _render(request, "room.html", user, lang, room=room)
+
+
+@router.get("/console/rooms/{room_id}", response_class=HTMLResponse)
+async def console_page(
+    room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/login?next=/console/rooms/{room_id}", status_code=303)
+    room = await rooms.public_room(services.db, room_id=room_id)
+    role = await catalog.role_in_shop(services.db, user=user, shop_id=room.shop_id)
+    if role is None:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    return _render(request, "console.html", user, lang, room=room, role=role)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, user: OptionalUser, lang: LangQuery = None) -> Response:
+    return _render(request, "login.html", user, lang, mode="login")
+
+
+@router.get("/signup", response_class=HTMLResponse)
+async def signup_page(request: Request, user: OptionalUser, lang: LangQuery = None) -> Response:
+    return _render(request, "login.html", user, lang, mode="signup")
+
+
+@router.get("/sandbox/checkout/{ref}", response_class=HTMLResponse)
+async def sandbox_checkout(
+    ref: PaymentRef,
+    request: Request,
+    services: ServicesDep,
+    user: OptionalUser,
+    lang: LangQuery = None,
+) -> Response:
+    payment, order = await checkout.payment_for_checkout(services.db, provider=services.sandbox, provider_ref=ref)
+    return _render(request, "checkout.html", user, lang, payment=payment, order=order, ref=ref)
+
+
+@router.post("/sandbox/checkout/{ref}")
+async def sandbox_complete(
+    ref: PaymentRef,
+    outcome: Annotated[Literal["succeeded", "failed"], Form()],
+    services: ServicesDep,
+) -> Response:
+    """The sandbox 'bank': signs the outcome as its webhook and delivers it through the same
+    verification path as POST /api/v1/payments/sandbox/webhook, then sends the buyer back."""
+    payment, order = await checkout.payment_for_checkout(services.db, provider=services.sandbox, provider_ref=ref)
+    now = services.clock.now()
+    body, headers = services.sandbox.signed_event(
+        provider_ref=ref, amount_cents=payment.amount_cents, currency=payment.currency,
+        succeeded=outcome == "succeeded", now=now,
+    )
+    try:
+        await checkout.handle_webhook(services.db, provider=services.sandbox, headers=headers, body=body, now=now)
+    except LiveshopError:
+        pass  # the order page shows the outcome either way
+    return RedirectResponse(f"/rooms/{order.room_id}?order={order.id}", status_code=303)

@@ -1,0 +1,152 @@
+// Host / operator console (中控台): run the show, list products on the fly, watch sales.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const root = document.getElementById("console");
+  const roomId = Number(root.dataset.roomId);
+  const shopId = Number(root.dataset.shopId);
+  const $ = (id) => document.getElementById(id);
+  const listings = new Map();
+  let pinnedId = null;
+  let status = "scheduled";
+  let currency = "CNY";
+
+  function showError(err) {
+    const p = $("console-error");
+    p.textContent = err ? err.message : "";
+    p.hidden = !err;
+  }
+
+  async function act(fn) {
+    showError(null);
+    try { await fn(); } catch (err) { showError(err); }
+  }
+
+  function renderStatus() {
+    $("status").textContent = T["status_" + status];
+    $("status").className = "badge status-" + status;
+    root.dataset.status = status;
+    $("start").disabled = status !== "scheduled";
+    $("end").disabled = status !== "live";
+  }
+
+  function renderListings() {
+    const body = $("listing-rows");
+    body.replaceChildren();
+    for (const l of listings.values()) {
+      const pinned = l.id === pinnedId;
+      body.append(el("tr", { dataset: { listingId: l.id }, class: (pinned ? "pinned-row " : "") + (l.stock_left === 0 ? "sold-out" : "") },
+        el("td", {}, l.id),
+        el("td", {}, l.title + (l.status !== "active" ? ` (${T.withdraw})` : "")),
+        el("td", {}, money(l.price_cents, l.currency)),
+        el("td", { class: "stock-left" }, l.stock_left),
+        el("td", {}, l.sold),
+        el("td", {},
+          el("button", { class: "pin", onclick: () => act(() => api("POST", `/api/v1/rooms/${roomId}/pin`, { listing_id: pinned ? null : l.id })) }, pinned ? T.unpin : T.pin),
+          el("button", { onclick: () => act(() => api("PATCH", `/api/v1/listings/${l.id}`, { add_stock: 10 })) }, `${T.add_stock} +10`),
+          l.status === "active" ? el("button", { onclick: () => act(() => api("PATCH", `/api/v1/listings/${l.id}`, { status: "withdrawn" })) }, T.withdraw) : "")));
+    }
+  }
+
+  function addComment(c) {
+    const ul = $("comments");
+    ul.append(el("li", { class: "comment" + (c.staff ? " staff" : "") }, el("span", { class: "author" }, c.user.name), " ", el("span", { class: "text" }, c.text)));
+    while (ul.children.length > 200) ul.firstChild.remove();
+    ul.scrollTop = ul.scrollHeight;
+  }
+
+  function onEvent(ev) {
+    switch (ev.type) {
+      case "listing_added": case "listing_updated": listings.set(ev.listing.id, ev.listing); break;
+      case "pinned": pinnedId = ev.listing ? ev.listing.id : null; if (ev.listing) listings.set(ev.listing.id, ev.listing); break;
+      case "sold_out": if (listings.has(ev.listing_id)) listings.get(ev.listing_id).stock_left = 0; break;
+      case "back_in_stock": case "stock": if (listings.has(ev.listing_id)) listings.get(ev.listing_id).stock_left = ev.stock_left; break;
+      case "room_status": status = ev.status; renderStatus(); break;
+      case "purchase": refreshStats(); break;
+      case "comment": addComment(ev); return;
+      default: return;
+    }
+    renderListings();
+  }
+
+  async function refreshStats() {
+    try {
+      const [stats, recent] = await Promise.all([
+        api("GET", `/api/v1/rooms/${roomId}/stats`),
+        api("GET", `/api/v1/rooms/${roomId}/orders?limit=15`),
+      ]);
+      $("kpi-viewers").textContent = stats.viewers;
+      $("kpi-paid").textContent = stats.orders.paid;
+      $("kpi-pending").textContent = stats.orders.pending_payment;
+      $("kpi-units").textContent = stats.units_sold;
+      $("kpi-gmv").textContent = money(stats.gmv_cents, currency);
+      $("orders").replaceChildren(...recent.orders.map((o) =>
+        el("li", { class: "order status-" + o.status }, `#${o.id} ${o.title} ×${o.quantity} ${money(o.total_cents, o.currency)} · ${o.status}`)));
+    } catch (err) { showError(err); }
+  }
+
+  async function load() {
+    const [room, all, products, comments] = await Promise.all([
+      api("GET", `/api/v1/rooms/${roomId}`),
+      api("GET", `/api/v1/rooms/${roomId}/listings`),
+      api("GET", `/api/v1/shops/${shopId}/products`),
+      api("GET", `/api/v1/rooms/${roomId}/comments`),
+    ]);
+    status = room.status;
+    pinnedId = room.pinned_listing_id;
+    listings.clear();
+    for (const l of all) listings.set(l.id, l);
+    const select = $("product");
+    select.replaceChildren(...products.map((p) =>
+      el("option", { value: p.id, dataset: { price: p.price_cents, stock: p.stock } }, `${p.title} · ${money(p.price_cents, p.currency)} · ${T.stock} ${p.stock}`)));
+    if (products.length) currency = products[0].currency;
+    $("comments").replaceChildren();
+    for (const c of comments) addComment(c);
+    renderStatus();
+    renderListings();
+    refreshStats();
+    return room.seq;
+  }
+
+  $("start").addEventListener("click", () => act(() => api("POST", `/api/v1/rooms/${roomId}/start`)));
+  $("end").addEventListener("click", () => act(() => api("POST", `/api/v1/rooms/${roomId}/end`)));
+  $("add-listing").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act(async () => {
+      const body = { product_id: Number($("product").value) };
+      for (const [field, id] of [["price_cents", "price"], ["stock", "stock"], ["per_user_limit", "limit"]]) {
+        if ($(id).value !== "") body[field] = Number($(id).value);
+      }
+      const listing = await api("POST", `/api/v1/rooms/${roomId}/listings`, body);
+      listings.set(listing.id, listing);
+      renderListings();
+      const products = await api("GET", `/api/v1/shops/${shopId}/products`);
+      for (const opt of $("product").options) {
+        const p = products.find((x) => x.id === Number(opt.value));
+        if (p) opt.textContent = `${p.title} · ${money(p.price_cents, p.currency)} · ${T.stock} ${p.stock}`;
+      }
+    });
+  });
+  $("comment-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const input = $("comment-text");
+    const text = input.value.trim();
+    if (text) act(async () => { await api("POST", `/api/v1/rooms/${roomId}/comments`, { text }); input.value = ""; });
+  });
+  if ($("show-key")) {
+    $("show-key").addEventListener("click", () => act(async () => { $("stream-key").textContent = (await api("GET", `/api/v1/rooms/${roomId}/stream-key`)).stream_key; }));
+    $("rotate-key").addEventListener("click", () => act(async () => { $("stream-key").textContent = (await api("POST", `/api/v1/rooms/${roomId}/stream-key`)).stream_key; }));
+  }
+
+  (async () => {
+    let channel;
+    const since = await load();
+    channel = new RoomChannel(roomId, since, {
+      onEvent,
+      onCounters: (c) => { $("kpi-viewers").textContent = c.viewers; },
+      onResync: async () => { channel.seq = await load(); },
+    });
+    channel.start();
+    setInterval(refreshStats, 3000);
+  })();
+});

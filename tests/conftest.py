@@ -1,0 +1,148 @@
+"""Test fixtures. Every `backend` test runs on SQLite and on the real PostgreSQL.
+
+Under CI=true an unreachable PostgreSQL fails the run; locally those tests skip, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from liveshop.app import create_app
+from liveshop.bootstrap import Services, build_services
+from liveshop.core.clock import FrozenClock
+from liveshop.core.config import Settings
+from liveshop.core.db import Database
+from liveshop.core.migrate import upgrade
+from liveshop.models import metadata
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_SERVER_URL = os.environ.get(
+    "LIVESHOP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _unavailable(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+async def _migrate(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "liveshop.db"
+    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A scratch database on the PostgreSQL server, migrated once, dropped at the end."""
+    name = f"liveshop_test_{uuid.uuid4().hex[:10]}"
+    base, _, _ = PG_SERVER_URL.rpartition("/")
+    url = f"{base}/{name}"
+
+    async def create() -> None:
+        engine = create_async_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await engine.dispose()
+        await _migrate(url)
+
+    async def drop() -> None:
+        engine = create_async_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(create())
+    except (OSError, ConnectionError) as exc:
+        _unavailable(f"PostgreSQL unreachable at {PG_SERVER_URL}: {exc}")
+    except Exception as exc:  # asyncpg raises its own errors for refused auth etc.
+        _unavailable(f"PostgreSQL not usable at {PG_SERVER_URL}: {exc!r}")
+    yield url
+    asyncio.run(drop())
+
+
+async def _truncate_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        path = tmp_path / "liveshop.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    asyncio.run(_truncate_postgres(url))
+    return url
+
+
+def test_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = dict(
+        env="test",
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_kib=1024,
+        auto_migrate=False,
+        tick_seconds=0.05,
+        expiry_sweep_interval=3600,  # tests expire orders explicitly, with their own clock
+        secret_key="test-secret-key-0123456789-abcdefghij",
+    )
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+async def services(database_url: str, clock: FrozenClock) -> AsyncIterator[Services]:
+    built = build_services(test_settings(database_url), clock=clock)
+    yield built
+    await built.db.dispose()
+
+
+@pytest.fixture
+async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(services=services)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c

@@ -197,3 +197,5 @@ def _safe_url(url: str) -> str:
 
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+for noisy in ("httpx", "httpcore", "alembic.runtime.plugins"):
+    logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -30,7 +30,8 @@ class LiveshopError(Exception):
         }
         if instance:
             body["instance"] = instance
-        body.update(self.data)
+        # Extra fields never overwrite the standard members (a "status" datum would).
+        body.update({k: v for k, v in self.data.items() if k not in body})
         return body
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Field, Strict, StringConstraints
 from pydantic import BaseModel as _BaseModel
 
 MAX_ID = 2**53  # also safe as a JavaScript number
@@ -39,11 +39,13 @@ def _reasonable_time(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Body numbers are strict: "12" or 12.0 for a price or quantity is a client bug, not a number.
+StrictInt = Annotated[int, Strict()]
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-Cents = Annotated[int, Field(ge=0, le=MAX_PRICE_CENTS)]
+Cents = Annotated[int, Strict(), Field(ge=0, le=MAX_PRICE_CENTS)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Stock = Annotated[int, Field(ge=0, le=MAX_STOCK)]
+Stock = Annotated[int, Strict(), Field(ge=0, le=MAX_STOCK)]
 Timestamp = Annotated[AwareDatetime, AfterValidator(_reasonable_time)]
 
 

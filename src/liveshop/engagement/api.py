@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
-from liveshop.core.validation import Body, PathId, Text
+from liveshop.core.validation import Body, PathId, StrictInt, Text
 from liveshop.engagement import service
 
 router = APIRouter(prefix="/api/v1", tags=["engagement"])
@@ -17,7 +17,7 @@ class CommentIn(Body):
 
 
 class LikeIn(Body):
-    count: int = Field(default=1, ge=1, le=100)
+    count: StrictInt = Field(default=1, ge=1, le=100)
 
 
 class CommentAuthor(BaseModel):

@@ -70,7 +70,7 @@ async def reserve_show(db: Database, *, user: User, room_id: int, now: datetime)
     async with db.transaction() as tx:
         room = await get_public_room(tx.conn, room_id)
         if room.status != "scheduled":
-            raise ReservationClosed(status=room.status)
+            raise ReservationClosed(current_status=room.status)
         created = await store.add_reservation(tx.conn, room_id, user.id, now)
         return created, await store.reservation_count(tx.conn, room_id)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from liveshop.core.http import CurrentUser, ServicesDep
-from liveshop.core.validation import MAX_STOCK, Body, Cents, Id, PathId, Stock
+from liveshop.core.validation import MAX_STOCK, Body, Cents, Id, PathId, Stock, StrictInt
 from liveshop.inventory import service
 
 router = APIRouter(prefix="/api/v1", tags=["listings"])
@@ -16,13 +16,13 @@ class ListingIn(Body):
     product_id: Id
     price_cents: Cents | None = None
     stock: Stock | None = Field(default=None, description="Units for this room; default: all the product's stock")
-    per_user_limit: int | None = Field(default=None, ge=1, le=1000)
+    per_user_limit: StrictInt | None = Field(default=None, ge=1, le=1000)
 
 
 class ListingPatch(Body):
     price_cents: Cents | None = None
-    add_stock: int | None = Field(default=None, ge=-MAX_STOCK, le=MAX_STOCK)
-    per_user_limit: int | None = Field(default=None, ge=0, le=1000, description="0 removes the limit")
+    add_stock: StrictInt | None = Field(default=None, ge=-MAX_STOCK, le=MAX_STOCK)
+    per_user_limit: StrictInt | None = Field(default=None, ge=0, le=1000, description="0 removes the limit")
     status: Literal["active", "withdrawn"] | None = None
 
     @model_validator(mode="after")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from liveshop.core.http import CurrentUser, ServicesDep
-from liveshop.core.validation import Body, Id, PathId
+from liveshop.core.validation import Body, Id, PathId, StrictInt
 from liveshop.orders import checkout, service
 from liveshop.orders.errors import IdempotencyKeyRequired
 from liveshop.orders.service import order_view
@@ -20,7 +20,7 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 
 class OrderIn(Body):
     listing_id: Id
-    quantity: int = Field(ge=1, le=99)
+    quantity: StrictInt = Field(ge=1, le=99)
 
 
 class PriceLine(BaseModel):

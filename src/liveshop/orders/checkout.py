@@ -27,32 +27,37 @@ from liveshop.realtime.events import publish_best_effort
 async def start_payment(
     db: Database, *, user: User, order_id: int, provider: PaymentProvider, now: datetime
 ) -> tuple[Order, Payment]:
-    """Open (or reuse) a checkout for the buyer's pending order."""
+    """Open (or reuse) a checkout for the buyer's pending order.
+
+    An order whose time is up is expired on the spot (its stock goes back on sale) and the
+    buyer is told so; that expiry commits even though the answer is an error.
+    """
     async with db.transaction() as tx:
         order = await store.order_by_id(tx.conn, order_id)
         if order is None or order.buyer_id != user.id:
             raise OrderNotFound()
         if order.status != "pending_payment":
-            raise OrderNotPayable(status=order.status)
-        if order.expires_at <= now:
+            raise OrderNotPayable(current_status=order.status)
+        too_late = order.expires_at <= now
+        if too_late:
             await close_unpaid(tx, order, to_status="expired", now=now)
-            raise OrderNotPayable("The time to pay this order is up", status="expired")
-    # Expiry above must commit even though we answer with an error, hence a second transaction.
-    async with db.transaction() as tx:
-        payment = await store.open_payment_of(tx.conn, order_id)
-        if payment is None or payment.provider != provider.name:
-            payment = await store.insert_payment(
-                tx.conn,
-                order_id=order.id,
-                provider=provider.name,
-                provider_ref=provider.new_reference(),
-                amount_cents=order.total_cents,
-                currency=order.currency,
-                status="created",
-                created_at=now,
-                updated_at=now,
-            )
-        return order, payment
+        else:
+            payment = await store.open_payment_of(tx.conn, order_id)
+            if payment is None or payment.provider != provider.name:
+                payment = await store.insert_payment(
+                    tx.conn,
+                    order_id=order.id,
+                    provider=provider.name,
+                    provider_ref=provider.new_reference(),
+                    amount_cents=order.total_cents,
+                    currency=order.currency,
+                    status="created",
+                    created_at=now,
+                    updated_at=now,
+                )
+    if too_late:
+        raise OrderNotPayable("The time to pay this order is up", current_status="expired")
+    return order, payment
 
 
 async def handle_webhook(

@@ -171,7 +171,7 @@ async def cancel_order(db: Database, *, user: User, order_id: int, now: datetime
         order = await access_order(tx.conn, user, order_id)
         closed = await close_unpaid(tx, order, to_status="cancelled", now=now)
         if closed is None:
-            raise OrderNotCancellable(status=order.status)
+            raise OrderNotCancellable(current_status=order.status)
         return closed
 
 

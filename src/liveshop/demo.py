@@ -1,0 +1,290 @@
+"""`liveshop demo`: a demo shop, a live room, staff, and a simulated audience.
+
+The audience is real HTTP and WebSocket clients of the running server: they sign up,
+watch the room channel, chat, like, buy and pay through the sandbox checkout at a human
+pace, so every page shows a living show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import httpx
+import uvicorn
+from rich.console import Console
+from rich.live import Live
+from rich.panel import Panel
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from liveshop.app import create_app
+from liveshop.bootstrap import Services, build_services
+from liveshop.catalog import service as catalog
+from liveshop.core.auth import service as auth
+from liveshop.core.config import Settings
+from liveshop.core.migrate import upgrade
+from liveshop.inventory import service as inventory
+from liveshop.rooms import service as rooms
+
+DEMO_PASSWORD = "liveshop-demo"
+STAFF = (("demo-merchant", "merchant"), ("demo-host", "host"), ("demo-operator", "operator"))
+PRODUCTS = (
+    ("明前龙井 250g · Longjing green tea", 16800, 500, "浙江 杭州"),
+    ("古树普洱 357g · Pu'er tea cake", 29900, 300, "云南 西双版纳"),
+    ("安吉白茶 礼盒 · Anji white tea gift box", 39900, 200, "浙江 安吉"),
+    ("手工紫砂壶 · Yixing clay teapot", 58800, 60, "江苏 宜兴"),
+    ("桂花乌龙 冷泡 · Osmanthus oolong cold brew", 5900, 1000, "福建 安溪"),
+    ("茶具六件套 · Six-piece tea set", 12900, 150, "江西 景德镇"),
+)
+CHAT = (
+    "主播好！", "这个茶多少钱？", "已下单 😄", "包邮吗？", "求上链接", "好喝吗", "第一次来",
+    "看起来不错", "再来一单", "Hello from Shanghai", "How long does shipping take?", "👍👍👍",
+    "老粉来了", "能讲讲产地吗", "秒了秒了", "库存还有吗",
+)
+
+
+@dataclass
+class DemoStats:
+    joined: int = 0
+    connected: int = 0
+    comments: int = 0
+    likes: int = 0
+    orders: int = 0
+    paid: int = 0
+    sold_out: int = 0
+    gmv_cents: int = 0
+    errors: int = 0
+    listings: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DemoWorld:
+    shop_id: int
+    room_id: int
+    product_ids: list[int]
+    first_listing: int
+
+
+async def seed(services: Services) -> DemoWorld:
+    now = services.clock.now()
+    users = {}
+    for username, _role in STAFF:
+        users[username] = await auth.sign_up(
+            services.db, username=username, password=DEMO_PASSWORD, passwords=services.passwords, now=now
+        )
+    merchant = users["demo-merchant"]
+    shop = await catalog.create_shop(
+        services.db, owner=merchant, name="西湖茶园旗舰店 · West Lake Tea", description="Demo shop", now=now
+    )
+    for username, role in STAFF[1:]:
+        await catalog.add_staff(services.db, user=merchant, shop_id=shop.id, username=username, role=role, now=now)
+    product_ids = []
+    for title, price, stock, origin in PRODUCTS:
+        product = await catalog.create_product(
+            services.db, user=merchant, shop_id=shop.id, title=title, price_cents=price,
+            currency="CNY", stock=stock, origin=origin, now=now,
+        )
+        product_ids.append(product.id)
+    room = await rooms.create_room(
+        services.db, user=merchant, shop_id=shop.id, title="春茶上新 · Spring tea launch live",
+        description="明前新茶，产地直发 · First-flush tea straight from the gardens", scheduled_at=now, now=now,
+    )
+    await rooms.create_room(
+        services.db, user=merchant, shop_id=shop.id, title="周末茶器专场 · Weekend teaware special",
+        description="Reserve now", scheduled_at=now + timedelta(days=2), now=now,
+    )
+    await rooms.change_status(services.db, user=merchant, room_id=room.id, action="start", now=now)
+    first = await inventory.create_listing(
+        services.db, user=merchant, room_id=room.id, product_id=product_ids[0], price_cents=12800,
+        stock=80, per_user_limit=3, now=now,
+    )
+    await inventory.create_listing(
+        services.db, user=merchant, room_id=room.id, product_id=product_ids[4], price_cents=3990,
+        stock=200, per_user_limit=5, now=now,
+    )
+    await rooms.pin_listing(
+        services.db, user=merchant, room_id=room.id, listing_id=first["id"],
+        find_listing=inventory.find_listing_in_room, now=now,
+    )
+    return DemoWorld(shop.id, room.id, product_ids, first["id"])
+
+
+async def _login(http: httpx.AsyncClient, username: str, password: str, *, sign_up: bool) -> dict[str, str]:
+    if sign_up:
+        r = await http.post("/api/v1/users", json={"username": username, "password": password})
+        r.raise_for_status()
+    r = await http.post("/api/v1/sessions", json={"username": username, "password": password})
+    r.raise_for_status()
+    http.cookies.clear()
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+async def viewer(base: str, room_id: int, index: int, stats: DemoStats, stop: asyncio.Event) -> None:
+    from websockets.asyncio.client import connect
+
+    rng = random.Random(index)
+    await asyncio.sleep(rng.uniform(0, 25))  # viewers trickle in
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        try:
+            auth_headers = await _login(http, f"viewer{index:03d}_{uuid.uuid4().hex[:4]}", "viewer-pass-123", sign_up=True)
+        except httpx.HTTPError:
+            stats.errors += 1
+            return
+        stats.joined += 1
+        ws_url = base.replace("http", "ws", 1) + f"/api/v1/rooms/{room_id}/live"
+        try:
+            async with connect(ws_url) as ws:
+                stats.connected += 1
+                reader = asyncio.create_task(_drain(ws))
+                try:
+                    while not stop.is_set():
+                        await asyncio.sleep(rng.expovariate(1 / 6))
+                        await _act(http, auth_headers, room_id, rng, stats)
+                finally:
+                    reader.cancel()
+                    stats.connected -= 1
+        except (OSError, httpx.HTTPError, Exception):
+            stats.errors += 1
+
+
+async def _drain(ws) -> None:  # type: ignore[no-untyped-def]
+    with contextlib.suppress(Exception):
+        async for _ in ws:
+            pass
+
+
+async def _act(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, rng: random.Random, stats: DemoStats) -> None:
+    roll = rng.random()
+    if roll < 0.35:
+        r = await http.post(f"/api/v1/rooms/{room_id}/comments", json={"text": rng.choice(CHAT)}, headers=headers)
+        stats.comments += r.status_code == 201
+    elif roll < 0.75:
+        r = await http.post(f"/api/v1/rooms/{room_id}/likes", json={"count": rng.randint(1, 5)}, headers=headers)
+        stats.likes += r.status_code == 200
+    elif roll < 0.95:
+        room = (await http.get(f"/api/v1/rooms/{room_id}")).json()
+        listings = [x for x in (await http.get(f"/api/v1/rooms/{room_id}/listings")).json() if x["status"] == "active"]
+        pinned = room.get("pinned_listing_id")
+        target = pinned if pinned and rng.random() < 0.7 else (rng.choice(listings)["id"] if listings else None)
+        if target is None:
+            return
+        r = await http.post(
+            "/api/v1/orders", json={"listing_id": target, "quantity": 1},
+            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        if r.status_code == 409:
+            stats.sold_out += 1
+        if r.status_code != 201:
+            return
+        stats.orders += 1
+        order = r.json()
+        await asyncio.sleep(rng.uniform(1, 6))  # looking for the phone's payment app
+        if rng.random() < 0.85:
+            pay = (await http.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)).json()
+            r = await http.post(pay["checkout_url"], data={"outcome": "succeeded"})
+            if r.status_code == 303:
+                stats.paid += 1
+                stats.gmv_cents += order["total_cents"]
+
+
+async def operator(base: str, world: DemoWorld, stats: DemoStats, stop: asyncio.Event) -> None:
+    """The 中控: every so often lists another product at a live price and pins it; restocks."""
+    rng = random.Random(7)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        headers = await _login(http, "demo-operator", DEMO_PASSWORD, sign_up=False)
+        queue = [pid for pid in world.product_ids if pid not in (world.product_ids[0], world.product_ids[4])]
+        while not stop.is_set():
+            await asyncio.sleep(rng.uniform(30, 50))
+            listings = (await http.get(f"/api/v1/rooms/{world.room_id}/listings")).json()
+            for lst in listings:
+                if lst["status"] == "active" and lst["stock_left"] == 0 and rng.random() < 0.5:
+                    await http.patch(f"/api/v1/listings/{lst['id']}", json={"add_stock": 20}, headers=headers)
+            if queue:
+                product_id = queue.pop(0)
+                r = await http.post(
+                    f"/api/v1/rooms/{world.room_id}/listings",
+                    json={"product_id": product_id, "stock": rng.choice([10, 20, 30]), "per_user_limit": 2},
+                    headers=headers,
+                )
+                if r.status_code == 201:
+                    await http.post(f"/api/v1/rooms/{world.room_id}/pin", json={"listing_id": r.json()["id"]}, headers=headers)
+            elif listings:
+                await http.post(
+                    f"/api/v1/rooms/{world.room_id}/pin", json={"listing_id": rng.choice(listings)["id"]}, headers=headers
+                )
+
+
+def _dashboard(stats: DemoStats, audience: int, progress: Progress) -> Table:
+    table = Table(title="simulated audience", show_header=False, expand=False)
+    for label, value in (
+        ("viewers joined / watching", f"{stats.joined}/{audience} · {stats.connected}"),
+        ("comments · likes", f"{stats.comments} · {stats.likes}"),
+        ("orders · paid · sold-out answers", f"{stats.orders} · {stats.paid} · {stats.sold_out}"),
+        ("GMV", f"¥{stats.gmv_cents / 100:,.2f}"),
+        ("client errors", str(stats.errors)),
+    ):
+        table.add_row(label, value)
+    grid = Table.grid()
+    grid.add_row(progress)
+    grid.add_row(table)
+    return grid
+
+
+async def run_demo(
+    *, host: str, port: int, viewers: int, database_url: str, duration: float, console: Console
+) -> None:
+    settings = Settings(database_url=database_url, env="development", payment_timeout=120, expiry_sweep_interval=2)
+    services = build_services(settings)
+    await upgrade(services.db)
+    world = await seed(services)
+    app = create_app(services=services)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            await serving
+            return
+        await asyncio.sleep(0.05)
+    base = f"http://{host}:{port}"
+    console.print(
+        Panel.fit(
+            f"[bold]viewer page[/]   {base}/rooms/{world.room_id}\n"
+            f"[bold]host console[/]  {base}/console/rooms/{world.room_id}\n"
+            f"[bold]discovery[/]     {base}/\n"
+            f"[bold]API docs[/]      {base}/docs\n\n"
+            f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator\n"
+            "add ?lang=en to any page for English · Ctrl-C stops",
+            title="liveshop demo",
+        )
+    )
+    stop = asyncio.Event()
+    stats = DemoStats()
+    tasks = [asyncio.create_task(viewer(base, world.room_id, i, stats, stop)) for i in range(viewers)]
+    tasks.append(asyncio.create_task(operator(base, world, stats, stop)))
+    progress = Progress(TextColumn("audience arriving"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    arriving = progress.add_task("join", total=viewers)
+    started = asyncio.get_running_loop().time()
+    try:
+        with Live(_dashboard(stats, viewers, progress), console=console, refresh_per_second=2) as live:
+            while duration <= 0 or asyncio.get_running_loop().time() - started < duration:
+                await asyncio.sleep(0.5)
+                progress.update(arriving, completed=stats.joined)
+                live.update(_dashboard(stats, viewers, progress))
+                if serving.done():
+                    break
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        pass
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await serving
+    console.print(f"demo ended · {stats.orders} orders, {stats.paid} paid, ¥{stats.gmv_cents / 100:,.2f}")

@@ -112,7 +112,7 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
     return url
 
 
-def test_settings(database_url: str, **overrides: object) -> Settings:
+def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = dict(
         env="test",
         database_url=database_url,
@@ -134,7 +134,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 async def services(database_url: str, clock: FrozenClock) -> AsyncIterator[Services]:
-    built = build_services(test_settings(database_url), clock=clock)
+    built = build_services(make_settings(database_url), clock=clock)
     yield built
     await built.db.dispose()
 
@@ -185,5 +185,5 @@ class ServerThread:
 
 @pytest.fixture
 def live_server(database_url: str) -> Iterator[ServerThread]:
-    with ServerThread(test_settings(database_url, expiry_sweep_interval=0.5)) as server:
+    with ServerThread(make_settings(database_url, expiry_sweep_interval=0.5)) as server:
         yield server

@@ -1,0 +1,127 @@
+"""The pages in a real Chromium, against a real server."""
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from tests.helpers import account, listing, shop_with_room
+
+pytestmark = pytest.mark.browser
+
+
+async def log_in(page, base, headers):
+    username = headers["X-Username"]
+    await page.goto(f"{base}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", "correct horse 1")
+    await page.click("#auth-submit")
+    await page.wait_for_url(f"{base}/")
+
+
+async def new_page(browser, errors):
+    context = await browser.new_context(locale="zh-CN")
+    page = await context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
+    return page
+
+
+async def test_viewer_buys_the_pinned_product_and_sees_it_paid(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+        lst = await listing(http, shop, stock=3, price_cents=12800)
+        await http.post(f"/api/v1/rooms/{shop.room_id}/pin", json={"listing_id": lst["id"]}, headers=shop.merchant)
+        viewer = await account(http)
+    errors = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+    await page.goto(f"{base}/rooms/{shop.room_id}")
+    await expect(page.locator("#pinned-title")).to_have_text("Longjing tea 250g")
+    await expect(page.locator("#pinned-price")).to_have_text("¥128.00")
+    await expect(page.locator("#pinned-stock")).to_have_text("3")
+    await expect(page.locator("#placeholder")).to_have_text("等待主播推流…")
+    await page.click("#buy")
+    await page.wait_for_url("**/sandbox/checkout/**")
+    await expect(page.locator(".money")).to_contain_text("128.00")
+    await page.click("#pay")
+    await page.wait_for_url(f"**/rooms/{shop.room_id}?order=*")
+    await expect(page.locator("#banner")).to_contain_text("支付成功")
+    await expect(page.locator("#banner")).to_have_attribute("data-order-status", "paid")
+    await expect(page.locator("#pinned-stock")).to_have_text("2")
+    await page.screenshot(path="/tmp/liveshop-viewer-paid.png")
+    assert errors == []
+
+
+async def test_operator_flash_lists_and_an_open_viewer_page_shows_it_without_reload(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http, product_stock=40)
+        operator = await account(http, "op")
+        await http.post(f"/api/v1/shops/{shop.shop_id}/staff", json={"username": operator["X-Username"], "role": "operator"},
+                        headers=shop.merchant)
+    errors = []
+    viewer_page = await new_page(browser, errors)
+    await viewer_page.goto(f"{base}/rooms/{shop.room_id}?lang=en")
+    await expect(viewer_page.locator("#room")).to_have_attribute("data-connected", "1")
+    await expect(viewer_page.locator("#status")).to_have_text("LIVE")
+    await expect(viewer_page.locator("#listings li")).to_have_count(0)
+    viewer_page.on("framenavigated", lambda frame: errors.append("viewer page navigated") if frame == viewer_page.main_frame else None)
+
+    console = await new_page(browser, errors)
+    await log_in(console, base, operator)
+    await console.goto(f"{base}/console/rooms/{shop.room_id}")
+    await expect(console.locator("#status")).to_have_text("直播中")
+    await console.fill("#price", "6600")
+    await console.fill("#stock", "5")
+    await console.fill("#limit", "1")
+    await console.click("#add-listing-submit")
+    row = console.locator("#listing-rows tr")
+    await expect(row).to_have_count(1)
+    await row.locator("button.pin").click()
+    await expect(row).to_have_class("pinned-row ")
+
+    await expect(viewer_page.locator("#listings li")).to_have_count(1, timeout=3000)
+    await expect(viewer_page.locator("#listings li .price")).to_have_text("¥66.00")
+    await expect(viewer_page.locator("#pinned-title")).to_have_text("Longjing tea 250g")
+    await expect(viewer_page.locator("#pinned-limit")).to_contain_text("Limit per person 1")
+    await viewer_page.screenshot(path="/tmp/liveshop-viewer-flash.png")
+    await console.screenshot(path="/tmp/liveshop-console.png")
+    assert errors == []
+
+
+async def test_a_script_comment_shows_as_text(browser, live_server):
+    base = live_server.base
+    payload = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+        viewer = await account(http)
+    errors = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+    await page.goto(f"{base}/rooms/{shop.room_id}")
+    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    await page.fill("#comment-text", payload)
+    await page.click("#comment-form button[type=submit]")
+    text = page.locator("#comments .comment .text")
+    await expect(text).to_have_text(payload)
+    assert await page.locator("#comments script").count() == 0
+    assert await page.locator("#comments img").count() == 0
+    await page.reload()  # also when rendered from the stored history
+    await expect(text).to_have_text(payload)
+    assert await page.locator("#comments img").count() == 0
+    # A room title with markup is escaped by the template too.
+    assert errors == []
+
+
+async def test_console_is_only_for_the_room_crew(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+        viewer = await account(http)
+    page = await new_page(browser, [])
+    response = await page.goto(f"{base}/console/rooms/{shop.room_id}")
+    assert page.url.startswith(f"{base}/login")
+    await log_in(page, base, viewer)
+    response = await page.goto(f"{base}/console/rooms/{shop.room_id}")
+    assert response.status == 403

@@ -151,7 +151,7 @@ async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
 class ServerThread:
     """A real uvicorn server on a free loopback port, in a thread of its own."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: FrozenClock | None = None) -> None:
         import socket
         import threading
 
@@ -161,7 +161,7 @@ class ServerThread:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self.app = create_app(settings)
+        self.app = create_app(services=build_services(settings, clock=clock))
         self.server = uvicorn.Server(
             uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
         )

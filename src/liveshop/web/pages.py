@@ -89,6 +89,19 @@ async def console_page(
     return _render(request, "console.html", user, lang, room=room, role=role)
 
 
+@router.get("/shops/{shop_id}/admin", response_class=HTMLResponse)
+async def shop_admin_page(
+    shop_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    if user is None:
+        return RedirectResponse(f"/login?next=/shops/{shop_id}/admin", status_code=303)
+    role = await catalog.role_in_shop(services.db, user=user, shop_id=shop_id)
+    if role is None:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    shop, _ = await catalog.get_shop(services.db, user=user, shop_id=shop_id)
+    return _render(request, "admin.html", user, lang, shop=shop, role=role)
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, user: OptionalUser, lang: LangQuery = None) -> Response:
     return _render(request, "login.html", user, lang, mode="login")

@@ -125,3 +125,29 @@ async def test_console_is_only_for_the_room_crew(browser, live_server):
     await log_in(page, base, viewer)
     response = await page.goto(f"{base}/console/rooms/{shop.room_id}")
     assert response.status == 403
+
+
+async def test_merchant_back_office_adds_a_product_and_schedules_a_show(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http, live=False)
+    errors = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, shop.merchant)
+    await page.click(f"a[href='/shops/{shop.shop_id}/admin']")
+    await expect(page.locator("#products tr")).to_have_count(1)
+    await page.fill("#p-title", "安吉白茶 <i>gift</i>")
+    await page.fill("#p-price", "39900")
+    await page.fill("#p-stock", "20")
+    await page.fill("#p-origin", "浙江 安吉")
+    await page.click("#product-form button")
+    await expect(page.locator("#products tr")).to_have_count(2)
+    await expect(page.locator("#products tr").nth(1)).to_contain_text("¥399.00")
+    await expect(page.locator("#products tr").nth(1)).to_contain_text("安吉白茶 <i>gift</i>")
+    await page.fill("#room-title", "Weekend teaware special")
+    await page.fill("#room-when", "2026-12-01T20:00")
+    await page.click("#room-form button")
+    await expect(page.locator("#rooms tr")).to_have_count(2)
+    await page.locator("#rooms tr", has_text="Weekend teaware special").locator("a", has_text="中控台").click()
+    await expect(page.locator("#status")).to_have_text("未开播")
+    assert errors == []

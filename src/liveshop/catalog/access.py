@@ -8,6 +8,7 @@ from liveshop.catalog import store
 from liveshop.catalog.errors import NotShopStaff, ProductNotFound, ShopNotFound
 from liveshop.catalog.store import Product, Shop
 from liveshop.core.auth.store import User
+from liveshop.core.errors import NotFound
 
 SHOP_ROLES = ("merchant", "host", "operator")
 MERCHANT_ONLY = frozenset({"merchant"})
@@ -36,6 +37,20 @@ async def access_shop(
     return shop, role
 
 
+async def access_shop_as(
+    conn: AsyncConnection,
+    user: User,
+    shop_id: int,
+    allowed: frozenset[str],
+    missing: type[NotFound],
+) -> tuple[Shop, str]:
+    """access_shop for a thing inside the shop: an outsider hears that the thing does not exist."""
+    try:
+        return await access_shop(conn, user, shop_id, allowed)
+    except ShopNotFound as exc:
+        raise missing() from exc
+
+
 async def shop_role(conn: AsyncConnection, user: User | None, shop_id: int) -> str | None:
     if user is None:
         return None
@@ -50,8 +65,5 @@ async def access_product(
     product = await store.product_by_id(conn, product_id)
     if product is None:
         raise ProductNotFound()
-    try:
-        await access_shop(conn, user, product.shop_id, allowed)
-    except ShopNotFound as exc:
-        raise ProductNotFound() from exc
+    await access_shop_as(conn, user, product.shop_id, allowed, ProductNotFound)
     return product

@@ -12,7 +12,7 @@ from liveshop.catalog.access import (
     access_shop,
     shop_role,
 )
-from liveshop.catalog.errors import UserNotFound
+from liveshop.catalog.errors import ShopNotFound, UserNotFound
 from liveshop.catalog.store import Product, Shop
 from liveshop.core.auth import store as auth_store
 from liveshop.core.auth.store import User
@@ -116,3 +116,12 @@ async def update_product(
 async def role_in_shop(db: Database, *, user: User, shop_id: int) -> str | None:
     async with db.transaction(write=False) as tx:
         return await shop_role(tx.conn, user, shop_id)
+
+
+async def public_shop(db: Database, *, shop_id: int) -> Shop:
+    """A shop's name and description: public, as they show on its rooms."""
+    async with db.transaction(write=False) as tx:
+        shop = await store.shop_by_id(tx.conn, shop_id)
+    if shop is None:
+        raise ShopNotFound()
+    return shop

@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.catalog import store as catalog_store
-from liveshop.catalog.access import LIVE_CREW
+from liveshop.catalog.access import LIVE_CREW, access_shop_as
 from liveshop.catalog.errors import InsufficientProductStock, ProductNotFound
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
-from liveshop.core.errors import NotFound
 from liveshop.inventory import store
 from liveshop.inventory.errors import (
     ListingNotFound,
@@ -130,10 +129,7 @@ async def update_listing(
         listing = await store.listing_by_id(tx.conn, listing_id)
         if listing is None:
             raise ListingNotFound()
-        try:
-            await access_room(tx.conn, user, listing.room_id, LIVE_CREW)
-        except NotFound as exc:
-            raise ListingNotFound() from exc
+        await access_shop_as(tx.conn, user, listing.shop_id, LIVE_CREW, ListingNotFound)
         was_sold_out = listing.remaining == 0
         if add_stock:
             if add_stock > 0 and not await catalog_store.take_product_stock(

@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.catalog.access import LIVE_CREW, MERCHANT_ONLY, access_shop
+from liveshop.catalog.access import LIVE_CREW, MERCHANT_ONLY, access_shop, access_shop_as
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
-from liveshop.core.errors import NotFound
 from liveshop.core.ids import new_secret, same_secret
 from liveshop.inventory.errors import ListingNotFound
 from liveshop.realtime.events import current_seq, record_critical
@@ -34,10 +33,7 @@ async def access_room(
     room = await store.room_by_id(conn, room_id, for_update=for_update)
     if room is None:
         raise RoomNotFound()
-    try:
-        await access_shop(conn, user, room.shop_id, allowed)
-    except NotFound as exc:
-        raise RoomNotFound() from exc
+    await access_shop_as(conn, user, room.shop_id, allowed, RoomNotFound)
     return room
 
 

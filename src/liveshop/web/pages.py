@@ -57,6 +57,22 @@ def _render(
     return response
 
 
+def _to_login(request: Request) -> Response:
+    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+async def _crew_page(
+    request: Request, services: Any, user: Any, lang: str | None, *, shop_id: int, template: str, **context: Any
+) -> Response:
+    """A page for the shop's staff: log in first; anyone else gets 403."""
+    if user is None:
+        return _to_login(request)
+    role = await catalog.role_in_shop(services.db, user=user, shop_id=shop_id)
+    if role is None:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    return _render(request, template, user, lang, role=role, **context)
+
+
 @router.get("/", response_class=HTMLResponse)
 async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None) -> Response:
     sections = {
@@ -80,26 +96,18 @@ async def viewer_page(
 async def console_page(
     room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
 ) -> Response:
-    if user is None:
-        return RedirectResponse(f"/login?next=/console/rooms/{room_id}", status_code=303)
     room = await rooms.public_room(services.db, room_id=room_id)
-    role = await catalog.role_in_shop(services.db, user=user, shop_id=room.shop_id)
-    if role is None:
-        return _render(request, "forbidden.html", user, lang, status=403)
-    return _render(request, "console.html", user, lang, room=room, role=role)
+    return await _crew_page(
+        request, services, user, lang, shop_id=room.shop_id, template="console.html", room=room
+    )
 
 
 @router.get("/shops/{shop_id}/admin", response_class=HTMLResponse)
 async def shop_admin_page(
     shop_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
 ) -> Response:
-    if user is None:
-        return RedirectResponse(f"/login?next=/shops/{shop_id}/admin", status_code=303)
-    role = await catalog.role_in_shop(services.db, user=user, shop_id=shop_id)
-    if role is None:
-        return _render(request, "forbidden.html", user, lang, status=403)
-    shop, _ = await catalog.get_shop(services.db, user=user, shop_id=shop_id)
-    return _render(request, "admin.html", user, lang, shop=shop, role=role)
+    shop = await catalog.public_shop(services.db, shop_id=shop_id)
+    return await _crew_page(request, services, user, lang, shop_id=shop_id, template="admin.html", shop=shop)
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -72,3 +72,37 @@ async def test_one_buyer_racing_itself_stays_under_its_limit(services):
     results = await asyncio.gather(*[attempt() for _ in range(20)])
     assert sum(results) == 3
     assert (await run_check(services.db)).ok
+
+
+async def test_new_orders_racing_expiries_and_cancels_of_the_same_buyers(services, clock):
+    """Placing (quota, then listing) and releasing (same order) interleave without deadlock."""
+    from liveshop.orders.service import cancel_order, expire_due_orders
+
+    world = await live_listing(services, stock=40, per_user_limit=10)
+    buyers = await _many_buyers(services, 8)
+    old = []
+    for buyer in buyers:
+        order, _ = await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=2,
+                                     idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60)
+        old.append(order)
+    clock.advance(61)
+
+    async def buy_again(buyer):
+        await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
+                          idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60)
+
+    async def cancel(order, buyer):
+        try:
+            await cancel_order(services.db, user=buyer, order_id=order.id, now=clock.now())
+        except Exception as exc:
+            assert getattr(exc, "code", None) == "order_not_cancellable", exc
+
+    jobs = [buy_again(b) for b in buyers] + [cancel(o, b) for o, b in zip(old[:4], buyers[:4], strict=True)]
+    jobs += [expire_due_orders(services.db, now=clock.now()) for _ in range(3)]
+    await asyncio.gather(*jobs)
+    report = await run_check(services.db)
+    assert report.ok, report.violations
+    from liveshop.inventory.service import get_listing
+
+    listing = await get_listing(services.db, listing_id=world.listing_id)
+    assert listing["stock_left"] == 40 - 8  # every old order closed; every new one holds 1

@@ -218,9 +218,13 @@ async def commit_stock(tx: Tx, *, listing_id: int, quantity: int) -> None:
 async def release_stock(
     tx: Tx, *, listing_id: int, room_id: int, buyer_id: int, quantity: int, now: datetime
 ) -> None:
-    """Give reserved units back to sale (order expired or cancelled)."""
-    remaining = await store.release_reserved(tx.conn, listing_id, quantity)
+    """Give reserved units back to sale (order expired or cancelled).
+
+    Locks in the same order as reserve_stock (buyer quota, then listing), so a buyer's new
+    order and the expiry of their old one on the same listing cannot deadlock.
+    """
     await store.release_quota(tx.conn, listing_id, buyer_id, quantity)
+    remaining = await store.release_reserved(tx.conn, listing_id, quantity)
     publish_best_effort(tx, room_id, "stock", {"listing_id": listing_id, "stock_left": remaining})
     if remaining == quantity:  # it was sold out until this release
         await record_critical(

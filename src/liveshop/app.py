@@ -92,5 +92,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             f"liveshop_hub_connections {hub.total_connections()}\n"
         )
 
+    if settings.bench_routes:
+        from liveshop.bench.routes import router as bench_router
+
+        app.include_router(bench_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

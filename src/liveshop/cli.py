@@ -16,9 +16,11 @@ from liveshop.core.config import Settings
 
 app = typer.Typer(help="liveshop: self-hosted live commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).")
+bench_app = typer.Typer(help="Benchmarks, each with its same-run baselines.")
 user_app = typer.Typer(help="Accounts.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
+app.add_typer(bench_app, name="bench")
 console = Console()
 
 
@@ -156,6 +158,44 @@ def check(
         console.print(f"[red]VIOLATION[/] {violation}")
     console.print(f"[red]{len(report.violations)} violation(s)[/]")
     raise typer.Exit(1)
+
+
+@bench_app.command("flash-sale")
+def bench_flash_sale(
+    workers: Annotated[int, typer.Option(help="server worker processes")] = 1,
+    stock: Annotated[int, typer.Option(help="units of the hot listing")] = 2000,
+    buyers: Annotated[int, typer.Option(help="distinct buyers, one attempt each")] = 20000,
+    connections: Annotated[int, typer.Option(help="load generator keep-alive connections")] = 64,
+    retry_fraction: Annotated[float, typer.Option(help="share of attempts retried with the same key")] = 0.05,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="PostgreSQL server to bench on (a scratch database is made); default SQLite"),
+    ] = None,
+    baselines: Annotated[bool, typer.Option(help="also run redis-benchmark and pgbench")] = True,
+    json_out: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
+) -> None:
+    """One hot listing, many buyers, over HTTP; with same-run baselines and `liveshop check`."""
+    from liveshop.bench.flash_sale import FlashSaleOptions, print_result, run_flash_sale
+
+    options = FlashSaleOptions(
+        workers=workers, stock=stock, buyers=buyers, connections=connections,
+        retry_fraction=retry_fraction, database_url=database_url, baselines=baselines,
+    )
+    result = run_flash_sale(options, console)
+    print_result(result, console)
+    if json_out:
+        import orjson
+
+        json_out.write_bytes(orjson.dumps({
+            "options": options.__dict__,
+            "sale": {k: v for k, v in result.sale.items() if k != "created_order_ids"},
+            "trivial": {k: v for k, v in result.trivial.items() if k != "created_order_ids"},
+            "baselines": [b.__dict__ for b in result.baselines],
+            "oversold": result.oversold,
+            "check_ok": bool(result.check and result.check.ok),
+        }, option=orjson.OPT_INDENT_2))
+    if result.oversold or not (result.check and result.check.ok):
+        raise typer.Exit(1)
 
 
 @user_app.command("create")

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(default=0.1, gt=0, le=5)
     chat_budget_per_tick: int = Field(default=30, ge=1)
     auto_migrate: bool = True
+    # Adds POST /api/v1/bench/echo, the same-stack baseline of `liveshop bench flash-sale`.
+    bench_routes: bool = False
     # Argon2id cost. The defaults follow argon2-cffi's RFC 9106 low-memory profile; tests
     # lower them to keep thousands of sign-ups fast.
     argon2_time_cost: int = Field(default=3, ge=1, le=10)

@@ -7,6 +7,8 @@ PostgreSQL runs at READ COMMITTED; stock changes are conditional updates.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -83,13 +85,19 @@ class Database:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.publish: Publish = lambda room_id, event: None
+        # SQLite has one writer. Queueing writers here, in order, beats letting them collide
+        # in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries.
+        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[Tx]:
         """Commit on success, roll back on any exception; publish queued events after commit."""
-        async with self.engine.connect() as conn:
+        async with contextlib.AsyncExitStack() as stack:
+            if self._sqlite_writer is not None and write:
+                await stack.enter_async_context(self._sqlite_writer)
+            conn = await stack.enter_async_context(self.engine.connect())
             if self.is_sqlite and write:
                 conn = await conn.execution_options(liveshop_immediate=True)
             async with conn.begin():

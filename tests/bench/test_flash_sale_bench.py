@@ -1,0 +1,18 @@
+"""The benchmark harness itself works end to end (tiny numbers; figures are not asserted)."""
+
+from rich.console import Console
+
+from liveshop.bench.flash_sale import FlashSaleOptions, print_result, run_flash_sale
+
+
+def test_flash_sale_bench_runs_and_its_audit_passes(tmp_path):
+    console = Console(record=True, width=120)
+    options = FlashSaleOptions(stock=20, buyers=120, connections=8, baselines=False,
+                               database_url=f"sqlite+aiosqlite:///{tmp_path / 'bench.db'}")
+    result = run_flash_sale(options, console)
+    print_result(result, console)
+    assert result.sale["statuses"]["201"] >= 20  # 20 orders plus replays of retried keys
+    assert len(set(result.sale["created_order_ids"])) == 20
+    assert result.oversold == 0 and result.check is not None and result.check.ok
+    assert result.trivial["statuses"] == {"201": result.trivial["requests"]}
+    assert "attempts/s ÷ trivial POST" in console.export_text()

@@ -133,9 +133,19 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-async def services(database_url: str, clock: FrozenClock) -> AsyncIterator[Services]:
-    built = build_services(make_settings(database_url), clock=clock)
+def inventory() -> str:
+    """The stock engine; the order-path test packages run every test on each of them."""
+    return "sql"
+
+
+@pytest.fixture
+async def services(database_url: str, clock: FrozenClock, inventory: str) -> AsyncIterator[Services]:
+    built = build_services(make_settings(database_url, inventory_backend=inventory), clock=clock)
+    if built.engine:
+        built.engine.start()
     yield built
+    if built.engine:
+        await built.engine.stop()
     await built.db.dispose()
 
 
@@ -184,6 +194,7 @@ class ServerThread:
 
 
 @pytest.fixture
-def live_server(database_url: str) -> Iterator[ServerThread]:
-    with ServerThread(make_settings(database_url, expiry_sweep_interval=0.5)) as server:
+def live_server(database_url: str, inventory: str) -> Iterator[ServerThread]:
+    settings = make_settings(database_url, expiry_sweep_interval=0.5, inventory_backend=inventory)
+    with ServerThread(settings) as server:
         yield server

@@ -52,6 +52,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if settings.auto_migrate:
             await upgrade(services.db)
         services.hub.start()
+        if services.engine:
+            services.engine.start()
         sweeper = asyncio.create_task(expiry_loop(services), name="order-expiry")
         try:
             yield
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            if services.engine:
+                await services.engine.stop()
             await services.hub.stop()
             await services.db.dispose()
 

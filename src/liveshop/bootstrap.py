@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from liveshop.core.auth.cache import SessionCache
 from liveshop.core.auth.passwords import Passwords
 from liveshop.core.clock import Clock, SystemClock
 from liveshop.core.config import Settings
 from liveshop.core.db import Database
+from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
@@ -21,6 +23,9 @@ class Services:
     hub: RoomHub
     passwords: Passwords
     payments: PaymentProviders
+    sessions: SessionCache
+    # None: the sql backend, where each order is its own conditional update.
+    engine: MemoryStockEngine | None = None
 
     @property
     def sandbox(self) -> SandboxProvider:
@@ -47,6 +52,15 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         chat_budget=settings.chat_budget_per_tick,
     )
     db.publish = hub.publish
+    engine = None
+    if settings.inventory_backend == "memory":
+        from liveshop.orders.service import persist_claims
+        from liveshop.rooms.service import public_room
+
+        async def room_status(room_id: int) -> str:
+            return (await public_room(db, room_id=room_id)).status
+
+        engine = MemoryStockEngine(db, flush=persist_claims, room_status=room_status)
     return Services(
         settings=settings,
         db=db,
@@ -56,4 +70,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         payments=PaymentProviders(
             SandboxProvider(secret=settings.webhook_secret, tolerance_seconds=settings.webhook_tolerance)
         ),
+        sessions=SessionCache(ttl_seconds=settings.session_cache_seconds),
+        engine=engine,
     )

@@ -163,6 +163,7 @@ def check(
 @bench_app.command("flash-sale")
 def bench_flash_sale(
     workers: Annotated[int, typer.Option(help="server worker processes")] = 1,
+    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory")] = "sql",
     stock: Annotated[int, typer.Option(help="units of the hot listing")] = 2000,
     buyers: Annotated[int, typer.Option(help="distinct buyers, one attempt each")] = 20000,
     connections: Annotated[int, typer.Option(help="load generator keep-alive connections")] = 64,
@@ -178,7 +179,7 @@ def bench_flash_sale(
     from liveshop.bench.flash_sale import FlashSaleOptions, print_result, run_flash_sale
 
     options = FlashSaleOptions(
-        workers=workers, stock=stock, buyers=buyers, connections=connections,
+        workers=workers, inventory=inventory, stock=stock, buyers=buyers, connections=connections,
         retry_fraction=retry_fraction, database_url=database_url, baselines=baselines,
     )
     result = run_flash_sale(options, console)
@@ -188,6 +189,7 @@ def bench_flash_sale(
 
         json_out.write_bytes(orjson.dumps({
             "options": options.__dict__,
+            "accepted_per_second": result.accepted_per_second,
             "sale": {k: v for k, v in result.sale.items() if k != "created_order_ids"},
             "trivial": {k: v for k, v in result.trivial.items() if k != "created_order_ids"},
             "baselines": [b.__dict__ for b in result.baselines],

@@ -63,3 +63,17 @@ async def test_cookie_session_needs_the_csrf_header_for_writes(client):
     assert_problem(await client.post("/api/v1/shops", json={"name": "x"}), 403, "csrf_header_missing")
     ok = await client.post("/api/v1/shops", json={"name": "x"}, headers={"X-Liveshop-CSRF": "1"})
     assert ok.status_code == 201
+
+
+async def test_log_out_revokes_a_token_this_node_has_cached(client):
+    headers = await account(client)
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200  # now cached
+    assert (await client.delete("/api/v1/sessions", headers=headers)).status_code == 204
+    assert_problem(await client.get("/api/v1/me", headers=headers), 401)
+
+
+async def test_a_cached_session_still_expires_on_time(client, clock):
+    headers = await account(client)
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200  # now cached
+    clock.advance(31 * 86400)
+    assert_problem(await client.get("/api/v1/me", headers=headers), 401)

@@ -35,8 +35,7 @@ async def test_200_buyers_race_for_50_units(services):
         try:
             order, _ = await place_order(
                 services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
-                idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900,
-            )
+                idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900, engine=services.engine)
             return order
         except SoldOut:
             return None
@@ -63,7 +62,7 @@ async def test_one_buyer_racing_itself_stays_under_its_limit(services):
     async def attempt():
         try:
             await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
-                              idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900)
+                              idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900, engine=services.engine)
             return True
         except Exception as exc:
             assert getattr(exc, "code", None) == "per_user_limit_exceeded", exc
@@ -83,13 +82,13 @@ async def test_new_orders_racing_expiries_and_cancels_of_the_same_buyers(service
     old = []
     for buyer in buyers:
         order, _ = await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=2,
-                                     idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60)
+                                     idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60, engine=services.engine)
         old.append(order)
     clock.advance(61)
 
     async def buy_again(buyer):
         await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
-                          idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60)
+                          idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60, engine=services.engine)
 
     async def cancel(order, buyer):
         try:

@@ -56,8 +56,7 @@ async def test_stock_is_conserved_under_any_sequence(services, clock, ops, stock
             try:
                 order, _ = await orders.place_order(
                     services.db, buyer=buyers[b], listing_id=world.listing_id, quantity=qty,
-                    idempotency_key=uuid.uuid4().hex, now=now, payment_timeout=timeout,
-                )
+                    idempotency_key=uuid.uuid4().hex, now=now, payment_timeout=timeout, engine=services.engine)
             except LiveshopError as exc:
                 assert not expected_ok, f"refused ({exc.code}) but the model allows it"
                 assert exc.code in ("per_user_limit_exceeded", "sold_out", "insufficient_stock")

@@ -46,6 +46,7 @@ from liveshop.rooms import service as rooms
 @dataclass
 class FlashSaleOptions:
     workers: int = 1
+    inventory: str = "sql"
     stock: int = 2000
     buyers: int = 20000
     connections: int = 64
@@ -135,8 +136,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(database_url: str, port: int, workers: int, inventory: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LIVESHOP_DATABASE_URL": database_url, "LIVESHOP_BENCH_ROUTES": "true",
+           "LIVESHOP_INVENTORY_BACKEND": inventory,
            "LIVESHOP_AUTO_MIGRATE": "false", "LIVESHOP_ENV": "development"}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "liveshop.app:create_app", "--factory", "--host", "127.0.0.1",
@@ -207,7 +209,7 @@ def run_flash_sale(options: FlashSaleOptions, console: Console) -> FlashSaleResu
             progress.update(task, completed=1)
             port = _free_port()
             task = step(f"starting the server ({options.workers} worker(s)) on 127.0.0.1:{port}")
-            server = _start_server(database_url, port, options.workers)
+            server = _start_server(database_url, port, options.workers, options.inventory)
             progress.update(task, completed=1)
             try:
                 task = step("same-stack baseline: trivial POST parsing the same body")
@@ -249,7 +251,7 @@ def run_flash_sale(options: FlashSaleOptions, console: Console) -> FlashSaleResu
 
 def print_result(result: FlashSaleResult, console: Console) -> None:
     sale, trivial = result.sale, result.trivial
-    table = Table(title=f"flash sale · {result.options.workers} worker(s) · stock {result.options.stock} · "
+    table = Table(title=f"flash sale · {result.options.inventory} engine · {result.options.workers} worker(s) · stock {result.options.stock} · "
                         f"{result.options.buyers} buyers · {result.options.connections} connections")
     table.add_column("measure")
     table.add_column("value", justify="right")

@@ -16,12 +16,16 @@ class Settings(BaseSettings):
     env: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./liveshop.db"
     redis_url: str | None = None
-    inventory_backend: Literal["sql", "memory", "redis"] = "sql"
+    # sql: a conditional update per order. memory: stock in this process, orders made
+    # durable by group commit (one node). The Redis engine for many nodes is not built yet.
+    inventory_backend: Literal["sql", "memory"] = "sql"
     secret_key: str = DEV_SECRET_KEY
     # Seconds a pending order waits for payment before its stock goes back on sale.
     payment_timeout: int = Field(default=900, ge=10, le=86_400)
     expiry_sweep_interval: float = Field(default=2.0, gt=0)
     session_ttl: int = Field(default=30 * 86_400, ge=60)
+    # Seconds a node trusts a session lookup it made; 0 turns the cache off.
+    session_cache_seconds: float = Field(default=10.0, ge=0, le=300)
     sandbox_webhook_secret: str | None = None
     # Webhooks older than this (seconds) are treated as replays.
     webhook_tolerance: int = Field(default=300, ge=1)

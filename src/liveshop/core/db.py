@@ -66,9 +66,20 @@ class Tx:
 
     conn: AsyncConnection
     _after_commit: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    _callbacks: list[Callable[[], None]] = field(default_factory=list)
 
     def publish_on_commit(self, room_id: int, event: dict[str, Any]) -> None:
         self._after_commit.append((room_id, event))
+
+    def notify_on_commit(self, event: dict[str, Any]) -> None:
+        """An internal domain event for in-process listeners (never sent to clients)."""
+        self._callbacks.append(lambda: self._notify(event))
+
+    _notify: Callable[[dict[str, Any]], None] = lambda event: None  # noqa: E731 - set by Database
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this transaction has committed (never on rollback)."""
+        self._callbacks.append(callback)
 
 
 class Database:
@@ -85,6 +96,8 @@ class Database:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.publish: Publish = lambda room_id, event: None
+        # Listeners of room events and internal domain events, after commit (the stock engine).
+        self.listeners: list[Callable[[int | None, dict[str, Any]], None]] = []
         # SQLite has one writer. Queueing writers here, in order, beats letting them collide
         # in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries.
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
@@ -102,9 +115,18 @@ class Database:
                 conn = await conn.execution_options(liveshop_immediate=True)
             async with conn.begin():
                 tx = Tx(conn)
+                tx._notify = self._dispatch_internal
                 yield tx
+        for callback in tx._callbacks:
+            callback()
         for room_id, ev in tx._after_commit:
+            for listener in self.listeners:
+                listener(room_id, ev)
             self.publish(room_id, ev)
+
+    def _dispatch_internal(self, event: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(None, event)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -51,7 +51,9 @@ async def optional_user(request: Request, services: ServicesDep) -> User | None:
     token = _token_from(request)
     if not token:
         return None
-    return await auth_service.authenticate(services.db, token=token, now=services.clock.now())
+    return await auth_service.authenticate(
+        services.db, token=token, now=services.clock.now(), cache=services.sessions
+    )
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

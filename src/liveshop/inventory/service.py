@@ -225,8 +225,37 @@ async def release_stock(
     """
     await store.release_quota(tx.conn, listing_id, buyer_id, quantity)
     remaining = await store.release_reserved(tx.conn, listing_id, quantity)
+    tx.notify_on_commit(
+        {"type": "stock_released", "listing_id": listing_id, "buyer_id": buyer_id, "quantity": quantity}
+    )
     publish_best_effort(tx, room_id, "stock", {"listing_id": listing_id, "stock_left": remaining})
     if remaining == quantity:  # it was sold out until this release
         await record_critical(
             tx, room_id, "back_in_stock", {"listing_id": listing_id, "stock_left": remaining}, now=now
         )
+
+
+class StockOutOfStep(RuntimeError):
+    """The database has fewer units than the engine sold: the batch must not commit."""
+
+
+async def reserve_claimed(tx: Tx, claims: list[Any], *, now: datetime) -> None:
+    """Record a group-commit batch of engine claims: buyer quotas, then each listing's stock.
+
+    The engine already enforced stock and limits in memory; the conditional updates here
+    are the database's own guard (a mismatch raises StockOutOfStep and nothing commits).
+    """
+    per_buyer: dict[tuple[int, int], int] = {}
+    per_listing: dict[int, tuple[int, int]] = {}
+    for c in claims:
+        per_buyer[(c.listing_id, c.buyer_id)] = per_buyer.get((c.listing_id, c.buyer_id), 0) + c.quantity
+        units, _ = per_listing.get(c.listing_id, (0, c.room_id))
+        per_listing[c.listing_id] = (units + c.quantity, c.room_id)
+    await store.add_quotas(tx.conn, [(lst, buyer, qty) for (lst, buyer), qty in sorted(per_buyer.items())])
+    for listing_id, (units, room_id) in sorted(per_listing.items()):
+        remaining = await store.reserve(tx.conn, listing_id, units)
+        if remaining is None:
+            raise StockOutOfStep(f"listing {listing_id}: the database has fewer than {units} units left")
+        publish_best_effort(tx, room_id, "stock", {"listing_id": listing_id, "stock_left": remaining})
+        if remaining == 0:
+            await record_critical(tx, room_id, "sold_out", {"listing_id": listing_id}, now=now)

@@ -191,6 +191,19 @@ async def hold_quota(
     return (await conn.execute(stmt)).scalar_one_or_none() is not None
 
 
+async def add_quotas(conn: AsyncConnection, rows: list[tuple[int, int, int]]) -> None:
+    """(listing, buyer, units) added to each buyer's count, in one executemany upsert."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(listing_buyers)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[listing_buyers.c.listing_id, listing_buyers.c.user_id],
+        set_={"quantity": listing_buyers.c.quantity + stmt.excluded.quantity},
+    )
+    await conn.execute(stmt, [{"listing_id": lst, "user_id": buyer, "quantity": qty} for lst, buyer, qty in rows])
+
+
 async def release_quota(conn: AsyncConnection, listing_id: int, user_id: int, quantity: int) -> None:
     await conn.execute(
         update(listing_buyers)

@@ -94,7 +94,7 @@ async def place_order(
     order, replayed = await service.place_order(
         services.db, buyer=user, listing_id=body.listing_id, quantity=body.quantity,
         idempotency_key=idempotency_key, now=services.clock.now(),
-        payment_timeout=services.settings.payment_timeout,
+        payment_timeout=services.settings.payment_timeout, engine=services.engine,
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -14,6 +14,7 @@ from liveshop.catalog.access import LIVE_CREW, shop_role
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
 from liveshop.inventory import service as inventory
+from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.orders import store
 from liveshop.orders.errors import (
     IdempotencyKeyReused,
@@ -60,14 +61,23 @@ async def place_order(
     idempotency_key: str,
     now: datetime,
     payment_timeout: int,
+    engine: MemoryStockEngine | None = None,
 ) -> tuple[Order, bool]:
     """Reserve stock and create a pending order. Returns (order, replayed).
+
+    With a stock engine, the engine decides in memory and makes the order durable by group
+    commit; without one (the sql backend) it happens here, in one transaction:
 
     The order row is inserted before stock is touched: the unique (buyer, key) index makes a
     concurrent duplicate wait for the first and then fail, so one key never takes stock twice.
     The buyer gets an answer only after the transaction commits (the order is durable).
     """
     fingerprint = _fingerprint(listing_id, quantity)
+    if engine is not None:
+        return await engine.place(
+            buyer_id=buyer.id, listing_id=listing_id, quantity=quantity, idempotency_key=idempotency_key,
+            fingerprint=fingerprint, now=now, payment_timeout=payment_timeout,
+        )
     try:
         async with db.transaction() as tx:
             existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
@@ -186,3 +196,41 @@ async def expire_due_orders(db: Database, *, now: datetime, batch: int = 200) ->
             if order and await close_unpaid(tx, order, to_status="expired", now=now):
                 expired += 1
     return expired
+
+
+async def persist_claims(db: Database, claims: list[Any], now: datetime) -> list[tuple[str, Any]]:
+    """Group commit for the memory engine: every claim of the batch in one transaction.
+
+    Per claim: ("created", order), ("replay", the earlier order of that key) or
+    ("mismatch", None) when the key was used for a different request. Raises (and commits
+    nothing) if the database disagrees with the engine about the stock.
+    """
+    async with db.transaction() as tx:
+        existing = await store.orders_by_keys(tx.conn, [(c.buyer_id, c.idempotency_key) for c in claims])
+        fresh = [c for c in claims if (c.buyer_id, c.idempotency_key) not in existing]
+        created = await store.insert_orders(
+            tx.conn,
+            [
+                dict(
+                    buyer_id=c.buyer_id, shop_id=c.shop_id, room_id=c.room_id, listing_id=c.listing_id,
+                    product_id=c.product_id, title=c.title, quantity=c.quantity,
+                    unit_price_cents=c.unit_price_cents, subtotal_cents=c.unit_price_cents * c.quantity,
+                    discount_cents=0, total_cents=c.unit_price_cents * c.quantity, currency=c.currency,
+                    status="pending_payment", idempotency_key=c.idempotency_key,
+                    request_fingerprint=c.fingerprint, created_at=c.created_at, expires_at=c.expires_at,
+                )
+                for c in fresh
+            ],
+        )
+        await inventory.reserve_claimed(tx, fresh, now=now)
+        by_key = {(o.buyer_id, o.idempotency_key): o for o in created}
+        outcomes: list[tuple[str, Any]] = []
+        for c in claims:
+            key = (c.buyer_id, c.idempotency_key)
+            if key in by_key:
+                outcomes.append(("created", by_key[key]))
+            elif existing[key].request_fingerprint == c.fingerprint:
+                outcomes.append(("replay", existing[key]))
+            else:
+                outcomes.append(("mismatch", None))
+        return outcomes

@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -130,6 +131,28 @@ def _payment(row) -> Payment:  # type: ignore[no-untyped-def]
 
 async def insert_order(conn: AsyncConnection, **values: object) -> Order:
     return _order((await conn.execute(insert(orders).values(**values).returning(*orders.c))).one())
+
+
+async def insert_orders(conn: AsyncConnection, rows: list[dict[str, object]]) -> list[Order]:
+    """Many orders in one statement (executemany with RETURNING, in the order given)."""
+    if not rows:
+        return []
+    result = await conn.execute(insert(orders).returning(*orders.c, sort_by_parameter_order=True), rows)
+    return [_order(r) for r in result]
+
+
+async def orders_by_keys(conn: AsyncConnection, keys: list[tuple[int, str]]) -> dict[tuple[int, str], Order]:
+    """Orders already made with any of these (buyer, Idempotency-Key) pairs."""
+    found: dict[tuple[int, str], Order] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = await conn.execute(
+            select(orders).where(tuple_(orders.c.buyer_id, orders.c.idempotency_key).in_(chunk))
+        )
+        for row in rows:
+            order = _order(row)
+            found[(order.buyer_id, order.idempotency_key)] = order
+    return found
 
 
 async def order_by_id(conn: AsyncConnection, order_id: int) -> Order | None:

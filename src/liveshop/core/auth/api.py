@@ -79,7 +79,7 @@ async def log_in(body: LogIn, services: ServicesDep, response: Response) -> Sess
 async def log_out(request: Request, user: CurrentUser, services: ServicesDep) -> Response:
     header = request.headers.get("authorization", "")
     token = header.partition(" ")[2].strip() or request.cookies.get(SESSION_COOKIE, "")
-    await service.log_out(services.db, token=token)
+    await service.log_out(services.db, token=token, cache=services.sessions)
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from liveshop.core.auth import store
+from liveshop.core.auth.cache import SessionCache
 from liveshop.core.auth.errors import BadCredentials, UsernameTaken
 from liveshop.core.auth.passwords import Passwords
 from liveshop.core.auth.store import User
@@ -63,13 +64,26 @@ async def log_in(
     return token, user
 
 
-async def authenticate(db: Database, *, token: str, now: datetime) -> User | None:
+async def authenticate(
+    db: Database, *, token: str, now: datetime, cache: SessionCache | None = None
+) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
+    token_digest = digest(token)
+    if cache is not None and (user := cache.get(token_digest, now)) is not None:
+        return user
     async with db.transaction(write=False) as tx:
-        return await store.user_for_session(tx.conn, digest(token), now)
+        found = await store.user_for_session(tx.conn, token_digest, now)
+    if found is None:
+        return None
+    user, expires_at = found
+    if cache is not None:
+        cache.put(token_digest, user, expires_at)
+    return user
 
 
-async def log_out(db: Database, *, token: str) -> None:
+async def log_out(db: Database, *, token: str, cache: SessionCache | None = None) -> None:
     async with db.transaction() as tx:
         await store.delete_session(tx.conn, digest(token))
+    if cache is not None:
+        cache.forget(digest(token))

@@ -83,15 +83,18 @@ async def insert_session(
     )
 
 
-async def user_for_session(conn: AsyncConnection, token_digest: str, now: datetime) -> User | None:
+async def user_for_session(
+    conn: AsyncConnection, token_digest: str, now: datetime
+) -> tuple[User, datetime] | None:
+    """The session's user and when the session expires, if it is still valid."""
     row = (
         await conn.execute(
-            select(users)
+            select(users, sessions.c.expires_at)
             .join(sessions, sessions.c.user_id == users.c.id)
             .where(sessions.c.token_digest == token_digest, sessions.c.expires_at > now)
         )
     ).first()
-    return _user(row) if row else None
+    return (_user(row), row.expires_at) if row else None
 
 
 async def delete_session(conn: AsyncConnection, token_digest: str) -> None:

@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture(params=["sql", "memory"])
+def inventory(request: pytest.FixtureRequest) -> str:
+    return request.param

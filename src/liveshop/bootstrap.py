@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from liveshop.core.auth.cache import SessionCache
@@ -54,13 +55,19 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db.publish = hub.publish
     engine = None
     if settings.inventory_backend == "memory":
-        from liveshop.orders.service import persist_claims
+        from liveshop.orders import service as orders
         from liveshop.rooms.service import public_room
 
         async def room_status(room_id: int) -> str:
             return (await public_room(db, room_id=room_id)).status
 
-        engine = MemoryStockEngine(db, flush=persist_claims, room_status=room_status)
+        engine = MemoryStockEngine(
+            db,
+            flush=orders.persist_claims,
+            known_keys=functools.partial(orders.known_keys, db),
+            load_order=functools.partial(orders.load_order, db),
+            room_status=room_status,
+        )
     return Services(
         settings=settings,
         db=db,

@@ -276,3 +276,17 @@ async def test_room_sales_for_the_crew(client, services, clock):
     assert stats["orders"]["paid"] == 1 and stats["orders"]["pending_payment"] == 1
     assert stats["gmv_cents"] == 2000 and stats["units_sold"] == 2
     assert_problem(await client.get(f"/api/v1/rooms/{shop.room_id}/stats", headers=buyer), 404)
+
+
+async def test_a_replay_shows_the_order_as_it_is_now(client, services, clock):
+    shop = await shop_with_room(client)
+    lst = await listing(client, shop, stock=3)
+    buyer = await account(client)
+    headers = {**buyer, **key()}
+    body = {"listing_id": lst["id"], "quantity": 1}
+    order = (await client.post("/api/v1/orders", json=body, headers=headers)).json()
+    await client.post(f"/api/v1/orders/{order['id']}/cancel", headers=buyer)
+    again = await client.post("/api/v1/orders", json=body, headers=headers)
+    assert again.status_code == 201 and again.json()["id"] == order["id"]
+    assert again.json()["status"] == "cancelled"
+    assert await stock_left(client, lst["id"]) == 3

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +38,6 @@ from liveshop.inventory.errors import (
 
 log = logging.getLogger(__name__)
 
-RECENT_KEYS = 200_000
 
 
 class StockEngineUnavailable(LiveshopError):
@@ -87,23 +85,48 @@ class Claim:
     future: asyncio.Future[Any]
 
 
-# The orders capability's batch writer: given the claims, one transaction; returns per claim
-# ("created" | "replay", order) or ("mismatch", None). Raises if nothing was committed.
+@dataclass(frozen=True, slots=True)
+class KnownKey:
+    """An Idempotency-Key that made an order before this engine started."""
+
+    fingerprint: str
+    order_id: int
+
+
+# Collaborators from the orders capability (the engine never reads its tables itself):
+# the batch writer: given the claims, one transaction; per claim ("created" | "replay", order)
+# or ("mismatch", None); raises if nothing was committed.
 Flush = Callable[[Database, list[Claim], datetime], Awaitable[list[tuple[str, Any]]]]
+# (buyer, key) → KnownKey for every order of a listing, loaded with the listing.
+KnownKeys = Callable[[int], Awaitable[dict[tuple[int, str], KnownKey]]]
+LoadOrder = Callable[[int], Awaitable[Any]]
 RoomStatus = Callable[[int], Awaitable[str]]
 
 
 class MemoryStockEngine:
     name = "memory"
 
-    def __init__(self, db: Database, *, flush: Flush, room_status: RoomStatus, max_batch: int = 1000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        flush: Flush,
+        known_keys: KnownKeys,
+        load_order: LoadOrder,
+        room_status: RoomStatus,
+        max_batch: int = 1000,
+    ) -> None:
         self._db = db
         self._flush = flush
+        self._known_keys = known_keys
+        self._load_order = load_order
         self._room_status = room_status
         self.max_batch = max_batch
         self._hot: dict[int, HotListing] = {}
         self._loading: dict[int, asyncio.Lock] = {}
-        self._keys: OrderedDict[tuple[int, str], Claim] = OrderedDict()
+        # Every key that made an order of a hot listing: bounded by the units sold, and
+        # checked before any rejection, so a retry always gets its original answer.
+        self._keys: dict[tuple[int, str], Claim | KnownKey] = {}
         self._queue: list[Claim] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -149,8 +172,11 @@ class MemoryStockEngine:
         if earlier is not None:
             if earlier.fingerprint != fingerprint:
                 raise IdempotencyKeyReused()
+            if isinstance(earlier, KnownKey):
+                return await self._load_order(earlier.order_id), True
             order, _ = await asyncio.shield(earlier.future)
-            return order, True
+            # The order as it is now (paid, expired...), as the sql backend answers a replay.
+            return await self._load_order(order.id), True
         if hot.status != "active":
             raise ListingWithdrawn()
         if hot.room_status == "scheduled":
@@ -184,8 +210,6 @@ class MemoryStockEngine:
 
     def _remember(self, claim: Claim) -> None:
         self._keys[(claim.buyer_id, claim.idempotency_key)] = claim
-        while len(self._keys) > RECENT_KEYS:
-            self._keys.popitem(last=False)
 
     # --- group commit -------------------------------------------------------------------
 
@@ -264,6 +288,8 @@ class MemoryStockEngine:
                 )
             )
             held = {user_id: qty for user_id, qty in rows if qty}
+        for key, known in (await self._known_keys(listing_id)).items():
+            self._keys.setdefault(key, known)
         return HotListing(
             id=listing.id, room_id=listing.room_id, shop_id=listing.shop_id, product_id=listing.product_id,
             title=listing.title, price_cents=listing.price_cents, currency=listing.currency,

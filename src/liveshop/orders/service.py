@@ -234,3 +234,20 @@ async def persist_claims(db: Database, claims: list[Any], now: datetime) -> list
             else:
                 outcomes.append(("mismatch", None))
         return outcomes
+
+
+async def known_keys(db: Database, listing_id: int) -> dict[tuple[int, str], Any]:
+    """Every (buyer, Idempotency-Key) that made an order of the listing, for the stock engine."""
+    from liveshop.inventory.memory import KnownKey
+
+    async with db.transaction(write=False) as tx:
+        rows = await store.keys_of_listing(tx.conn, listing_id)
+    return {(buyer, key): KnownKey(fingerprint, order_id) for order_id, buyer, key, fingerprint in rows}
+
+
+async def load_order(db: Database, order_id: int) -> Order:
+    async with db.transaction(write=False) as tx:
+        order = await store.order_by_id(tx.conn, order_id)
+    if order is None:
+        raise OrderNotFound()
+    return order

@@ -155,6 +155,16 @@ async def orders_by_keys(conn: AsyncConnection, keys: list[tuple[int, str]]) -> 
     return found
 
 
+async def keys_of_listing(conn: AsyncConnection, listing_id: int) -> list[tuple[int, int, str, str]]:
+    """(order id, buyer, Idempotency-Key, request fingerprint) of every order of a listing."""
+    rows = await conn.execute(
+        select(orders.c.id, orders.c.buyer_id, orders.c.idempotency_key, orders.c.request_fingerprint).where(
+            orders.c.listing_id == listing_id
+        )
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
 async def order_by_id(conn: AsyncConnection, order_id: int) -> Order | None:
     row = (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
     return _order(row) if row else None

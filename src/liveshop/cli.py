@@ -200,6 +200,26 @@ def bench_flash_sale(
         raise typer.Exit(1)
 
 
+@bench_app.command("engine")
+def bench_engine(
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL server (a scratch database is made)")] = (
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    ),
+    redis_url: str = "redis://127.0.0.1:6379/0",
+    reserves: Annotated[int, typer.Option(help="in-memory reserve decisions to time")] = 200_000,
+    durable: Annotated[int, typer.Option(help="orders made durable through group commit")] = 20_000,
+    concurrency: Annotated[int, typer.Option(help="buyers in flight at once")] = 1000,
+) -> None:
+    """The memory stock engine without HTTP: reserves/s, durable orders/s, single-buyer latency."""
+    from liveshop.bench.engine import print_engine_result, run_engine_bench
+
+    result = run_engine_bench(postgres_url=postgres_url, redis_url=redis_url, reserves=reserves,
+                              durable=durable, concurrency=concurrency, console=console)
+    print_engine_result(result, console)
+    if not result.check_ok:
+        raise typer.Exit(1)
+
+
 @user_app.command("create")
 def user_create(
     username: str,

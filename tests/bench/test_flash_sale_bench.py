@@ -16,3 +16,14 @@ def test_flash_sale_bench_runs_and_its_audit_passes(tmp_path):
     assert result.oversold == 0 and result.check is not None and result.check.ok
     assert result.trivial["statuses"] == {"201": result.trivial["requests"]}
     assert "attempts/s ÷ trivial POST" in console.export_text()
+
+
+async def test_engine_bench_measures_and_audits(tmp_path):
+    from liveshop.bench.engine import _measure
+
+    reserve_rate, durable_rate, orders, batches, single_ms, ok = await _measure(
+        f"sqlite+aiosqlite:///{tmp_path / 'engine.db'}", reserves=2000, durable=300, concurrency=100
+    )
+    assert orders == 300 and ok
+    assert 1 <= batches < 300  # concurrent buyers shared commits
+    assert reserve_rate > 0 and durable_rate > 0 and single_ms > 0

@@ -164,7 +164,6 @@ class MemoryStockEngine:
         payment_timeout: int,
     ) -> tuple[Any, bool]:
         from liveshop.orders.errors import IdempotencyKeyReused
-        from liveshop.rooms.errors import RoomEnded, RoomNotLive
 
         hot = await self._listing(listing_id)
         # From here to registering the claim there is no await: check-and-claim is atomic.
@@ -177,6 +176,19 @@ class MemoryStockEngine:
             order, _ = await asyncio.shield(earlier.future)
             # The order as it is now (paid, expired...), as the sql backend answers a replay.
             return await self._load_order(order.id), True
+        claim = self._claim(hot, buyer_id, quantity, idempotency_key, fingerprint, now, payment_timeout)
+        self._queue.append(claim)
+        self._wake.set()
+        order, replayed = await asyncio.shield(claim.future)
+        return order, replayed
+
+    def _claim(
+        self, hot: HotListing, buyer_id: int, quantity: int, idempotency_key: str, fingerprint: str,
+        now: datetime, payment_timeout: int,
+    ) -> Claim:
+        """The whole decision, in memory and without awaiting: limits, stock, idempotency record."""
+        from liveshop.rooms.errors import RoomEnded, RoomNotLive
+
         if hot.status != "active":
             raise ListingWithdrawn()
         if hot.room_status == "scheduled":
@@ -184,12 +196,12 @@ class MemoryStockEngine:
         if hot.room_status == "ended":
             raise RoomEnded()
         if hot.remaining <= 0:
-            raise SoldOut(listing_id=listing_id)  # the fast path: no database, no lock
+            raise SoldOut(listing_id=hot.id)  # the fast path: no database, no lock
         held = hot.held.get(buyer_id, 0)
         if hot.per_user_limit is not None and held + quantity > hot.per_user_limit:
             raise PerUserLimitExceeded(limit=hot.per_user_limit, already=held)
         if hot.remaining < quantity:
-            raise NotEnoughStock(f"Only {hot.remaining} left", listing_id=listing_id, stock_left=hot.remaining)
+            raise NotEnoughStock(f"Only {hot.remaining} left", listing_id=hot.id, stock_left=hot.remaining)
         hot.remaining -= quantity
         hot.held[buyer_id] = held + quantity
         hot.in_flight += 1
@@ -203,10 +215,7 @@ class MemoryStockEngine:
         # A buyer who hung up no longer awaits the answer; retrieve it so none goes unread.
         claim.future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._remember(claim)
-        self._queue.append(claim)
-        self._wake.set()
-        order, replayed = await asyncio.shield(claim.future)
-        return order, replayed
+        return claim
 
     def _remember(self, claim: Claim) -> None:
         self._keys[(claim.buyer_id, claim.idempotency_key)] = claim

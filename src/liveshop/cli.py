@@ -45,6 +45,11 @@ def serve(
     if database_url:
         os.environ["LIVESHOP_DATABASE_URL"] = database_url
     if workers > 1:
+        if settings.inventory_backend == "memory":
+            raise typer.BadParameter(
+                "the memory stock engine keeps stock in its process: run one worker "
+                "(or LIVESHOP_INVENTORY_BACKEND=sql for several)"
+            )
         if settings.is_sqlite:
             raise typer.BadParameter("several workers need PostgreSQL (LIVESHOP_DATABASE_URL)")
         console.print(

@@ -117,12 +117,14 @@ class Database:
                 tx = Tx(conn)
                 tx._notify = self._dispatch_internal
                 yield tx
-        for callback in tx._callbacks:
-            callback()
-        for room_id, ev in tx._after_commit:
-            for listener in self.listeners:
-                listener(room_id, ev)
-            self.publish(room_id, ev)
+            # Committed. No await from here until listeners have run, so in-process state
+            # (the stock engine) learns of the change before any other task can act on it.
+            for callback in tx._callbacks:
+                callback()
+            for room_id, ev in tx._after_commit:
+                for listener in self.listeners:
+                    listener(room_id, ev)
+                self.publish(room_id, ev)
 
     def _dispatch_internal(self, event: dict[str, Any]) -> None:
         for listener in self.listeners:

@@ -140,10 +140,18 @@ class MemoryStockEngine:
         if self._task is None:
             self._task = asyncio.create_task(self._writer(), name="stock-group-commit")
 
-    async def stop(self) -> None:
-        """Flush what is queued, then stop the writer."""
-        while self._queue:
+    async def stop(self, *, drain_seconds: float = 10.0) -> None:
+        """Let the writer commit what is queued (for a while), then stop it."""
+        deadline = asyncio.get_running_loop().time() + drain_seconds
+        while self._queue and self._task and not self._task.done():
+            if asyncio.get_running_loop().time() > deadline:
+                break
             await asyncio.sleep(0.001)
+        for claim in self._queue:  # never committed: their buyers must not wait forever
+            self._undo(claim, stale=True)
+            if not claim.future.done():
+                claim.future.set_exception(StockEngineUnavailable())
+        self._queue.clear()
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

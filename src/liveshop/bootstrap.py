@@ -11,6 +11,7 @@ from liveshop.core.clock import Clock, SystemClock
 from liveshop.core.config import Settings
 from liveshop.core.db import Database
 from liveshop.inventory.memory import MemoryStockEngine
+from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
@@ -25,6 +26,7 @@ class Services:
     passwords: Passwords
     payments: PaymentProviders
     sessions: SessionCache
+    sold_out: SoldOutFlags
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | None = None
 
@@ -53,6 +55,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         chat_budget=settings.chat_budget_per_tick,
     )
     db.publish = hub.publish
+    sold_out = SoldOutFlags(ttl_seconds=settings.sold_out_flag_seconds)
+    db.listeners.append(sold_out.observe)
     engine = None
     if settings.inventory_backend == "memory":
         from liveshop.orders import service as orders
@@ -78,5 +82,6 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             SandboxProvider(secret=settings.webhook_secret, tolerance_seconds=settings.webhook_tolerance)
         ),
         sessions=SessionCache(ttl_seconds=settings.session_cache_seconds),
+        sold_out=sold_out,
         engine=engine,
     )

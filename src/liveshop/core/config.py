@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     # sql: a conditional update per order. memory: stock in this process, orders made
     # durable by group commit (one node). The Redis engine for many nodes is not built yet.
     inventory_backend: Literal["sql", "memory"] = "sql"
+    # sql engine: seconds a node refuses a listing it saw sell out without asking the database.
+    sold_out_flag_seconds: float = Field(default=1.0, ge=0, le=60)
     secret_key: str = DEV_SECRET_KEY
     # Seconds a pending order waits for payment before its stock goes back on sale.
     payment_timeout: int = Field(default=900, ge=10, le=86_400)

@@ -95,6 +95,7 @@ async def place_order(
         services.db, buyer=user, listing_id=body.listing_id, quantity=body.quantity,
         idempotency_key=idempotency_key, now=services.clock.now(),
         payment_timeout=services.settings.payment_timeout, engine=services.engine,
+        sold_out=services.sold_out,
     )
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

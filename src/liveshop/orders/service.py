@@ -14,7 +14,9 @@ from liveshop.catalog.access import LIVE_CREW, shop_role
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
 from liveshop.inventory import service as inventory
+from liveshop.inventory.errors import SoldOut
 from liveshop.inventory.memory import MemoryStockEngine
+from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders import store
 from liveshop.orders.errors import (
     IdempotencyKeyReused,
@@ -62,6 +64,7 @@ async def place_order(
     now: datetime,
     payment_timeout: int,
     engine: MemoryStockEngine | None = None,
+    sold_out: SoldOutFlags | None = None,
 ) -> tuple[Order, bool]:
     """Reserve stock and create a pending order. Returns (order, replayed).
 
@@ -78,6 +81,13 @@ async def place_order(
             buyer_id=buyer.id, listing_id=listing_id, quantity=quantity, idempotency_key=idempotency_key,
             fingerprint=fingerprint, now=now, payment_timeout=payment_timeout,
         )
+    if sold_out is not None and sold_out.is_sold_out(listing_id):
+        # The fast path still answers a retry with its original order (one indexed read).
+        async with db.transaction(write=False) as tx:
+            existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
+        if existing:
+            return _replay(existing, fingerprint), True
+        raise SoldOut(listing_id=listing_id)
     try:
         async with db.transaction() as tx:
             existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
@@ -110,7 +120,12 @@ async def place_order(
                 created_at=now,
                 expires_at=now + timedelta(seconds=payment_timeout),
             )
-            await inventory.reserve_stock(tx, listing, buyer_id=buyer.id, quantity=quantity, now=now)
+            try:
+                await inventory.reserve_stock(tx, listing, buyer_id=buyer.id, quantity=quantity, now=now)
+            except SoldOut:
+                if sold_out is not None:
+                    sold_out.mark(listing_id)
+                raise
             return order, False
     except IntegrityError:
         async with db.transaction(write=False) as tx:

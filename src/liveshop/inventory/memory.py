@@ -35,6 +35,8 @@ from liveshop.inventory.errors import (
     PerUserLimitExceeded,
     SoldOut,
 )
+from liveshop.orders.errors import IdempotencyKeyReused
+from liveshop.rooms.errors import RoomEnded, RoomNotLive
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +173,6 @@ class MemoryStockEngine:
         now: datetime,
         payment_timeout: int,
     ) -> tuple[Any, bool]:
-        from liveshop.orders.errors import IdempotencyKeyReused
-
         hot = await self._listing(listing_id)
         # From here to registering the claim there is no await: check-and-claim is atomic.
         earlier = self._keys.get((buyer_id, idempotency_key))
@@ -195,8 +195,6 @@ class MemoryStockEngine:
         now: datetime, payment_timeout: int,
     ) -> Claim:
         """The whole decision, in memory and without awaiting: limits, stock, idempotency record."""
-        from liveshop.rooms.errors import RoomEnded, RoomNotLive
-
         if hot.status != "active":
             raise ListingWithdrawn()
         if hot.room_status == "scheduled":
@@ -237,11 +235,15 @@ class MemoryStockEngine:
             while self._queue:
                 batch = self._queue[: self.max_batch]
                 del self._queue[: len(batch)]
-                await self._commit(batch)
+                try:
+                    await self._commit(batch)
+                except Exception:  # the writer must outlive any one batch
+                    log.exception("stock engine batch handling failed")
+                    for claim in batch:
+                        if not claim.future.done():
+                            claim.future.set_exception(StockEngineUnavailable())
 
     async def _commit(self, batch: list[Claim]) -> None:
-        from liveshop.orders.errors import IdempotencyKeyReused
-
         now = batch[-1].created_at
         try:
             outcomes = await self._flush(self._db, batch, now)

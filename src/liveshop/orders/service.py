@@ -15,7 +15,7 @@ from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
 from liveshop.inventory import service as inventory
 from liveshop.inventory.errors import SoldOut
-from liveshop.inventory.memory import MemoryStockEngine
+from liveshop.inventory.memory import KnownKey, MemoryStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders import store
 from liveshop.orders.errors import (
@@ -253,8 +253,6 @@ async def persist_claims(db: Database, claims: list[Any], now: datetime) -> list
 
 async def known_keys(db: Database, listing_id: int) -> dict[tuple[int, str], Any]:
     """Every (buyer, Idempotency-Key) that made an order of the listing, for the stock engine."""
-    from liveshop.inventory.memory import KnownKey
-
     async with db.transaction(write=False) as tx:
         rows = await store.keys_of_listing(tx.conn, listing_id)
     return {(buyer, key): KnownKey(fingerprint, order_id) for order_id, buyer, key, fingerprint in rows}

@@ -78,6 +78,7 @@ def demo(
     database: Annotated[Path, typer.Option(help="SQLite file for the demo (recreated)")] = Path("liveshop-demo.db"),
     keep: Annotated[bool, typer.Option(help="keep an existing demo database")] = False,
     duration: Annotated[float, typer.Option(help="seconds to run; 0 runs until Ctrl-C")] = 0,
+    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory")] = "sql",
 ) -> None:
     """Seed a demo shop with a live room and run it with a simulated audience."""
     from liveshop.demo import run_demo
@@ -89,6 +90,7 @@ def demo(
         run_demo(
             host=host, port=port, viewers=viewers,
             database_url=f"sqlite+aiosqlite:///{database}", duration=duration, console=console,
+            inventory=inventory,
         )
     )
 

@@ -236,9 +236,13 @@ def _dashboard(stats: DemoStats, audience: int, progress: Progress) -> Table:
 
 
 async def run_demo(
-    *, host: str, port: int, viewers: int, database_url: str, duration: float, console: Console
+    *, host: str, port: int, viewers: int, database_url: str, duration: float, console: Console,
+    inventory: str = "sql",
 ) -> None:
-    settings = Settings(database_url=database_url, env="development", payment_timeout=120, expiry_sweep_interval=2)
+    settings = Settings(
+        database_url=database_url, env="development", payment_timeout=120, expiry_sweep_interval=2,
+        inventory_backend=inventory,  # type: ignore[arg-type]
+    )
     services = build_services(settings)
     await upgrade(services.db)
     world = await seed(services)

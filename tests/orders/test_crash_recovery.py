@@ -4,14 +4,11 @@ oversold, and buyers retrying with their Idempotency-Key get their original answ
 import asyncio
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 import uuid
 
 import httpx
 
+from liveshop.bench.server import free_port, spawn_server
 from liveshop.check import run_check
 from liveshop.core.db import Database
 from tests.helpers import account, listing, shop_with_room
@@ -20,30 +17,12 @@ STOCK = 25
 BUYERS = 60
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(database_url: str, inventory: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LIVESHOP_DATABASE_URL": database_url, "LIVESHOP_INVENTORY_BACKEND": inventory,
-           "LIVESHOP_AUTO_MIGRATE": "false", "LIVESHOP_ARGON2_TIME_COST": "1", "LIVESHOP_ARGON2_MEMORY_KIB": "1024",
-           "LIVESHOP_ENV": "test", "LIVESHOP_SECRET_KEY": "crash-test-secret-key-0123456789abcdef"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "liveshop.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    server.kill()
-    raise RuntimeError("server did not start")
+def start_server(database_url: str, inventory: str, port: int):
+    return spawn_server(database_url=database_url, port=port, env={
+        "LIVESHOP_INVENTORY_BACKEND": inventory, "LIVESHOP_ARGON2_TIME_COST": "1",
+        "LIVESHOP_ARGON2_MEMORY_KIB": "1024", "LIVESHOP_ENV": "test",
+        "LIVESHOP_SECRET_KEY": "crash-test-secret-key-0123456789abcdef",
+    })
 
 
 async def test_kill_9_mid_sale_then_restart(database_url, inventory):

@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import orjson
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -32,6 +28,7 @@ from rich.table import Table
 from sqlalchemy import insert
 
 from liveshop.bench.baselines import Baseline, pgbench_hot_row, redis_evalsha
+from liveshop.bench.server import free_port, spawn_server
 from liveshop.catalog import service as catalog
 from liveshop.check import CheckReport, run_check
 from liveshop.core.auth.store import sessions, users
@@ -130,33 +127,6 @@ def _load(plan: dict[str, Any], workdir: Path, name: str) -> dict[str, Any]:
     return orjson.loads(result_file.read_bytes())
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(database_url: str, port: int, workers: int, inventory: str) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LIVESHOP_DATABASE_URL": database_url, "LIVESHOP_BENCH_ROUTES": "true",
-           "LIVESHOP_INVENTORY_BACKEND": inventory,
-           "LIVESHOP_AUTO_MIGRATE": "false", "LIVESHOP_ENV": "development"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "liveshop.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-         "--log-level", "warning", "--no-access-log"],
-        env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("bench server did not start")
-
-
 @contextlib.contextmanager
 def scratch_database(server_url: str) -> Iterator[str]:
     """A fresh database on the same PostgreSQL server, dropped afterwards: the bench never
@@ -207,9 +177,13 @@ def run_flash_sale(options: FlashSaleOptions, console: Console) -> FlashSaleResu
 
             listing_id, tokens = asyncio.run(prepare())
             progress.update(task, completed=1)
-            port = _free_port()
+            port = free_port()
             task = step(f"starting the server ({options.workers} worker(s)) on 127.0.0.1:{port}")
-            server = _start_server(database_url, port, options.workers, options.inventory)
+            server = spawn_server(
+                database_url=database_url, port=port, workers=options.workers,
+                env={"LIVESHOP_BENCH_ROUTES": "true", "LIVESHOP_INVENTORY_BACKEND": options.inventory,
+                     "LIVESHOP_ENV": "development"},
+            )
             progress.update(task, completed=1)
             try:
                 task = step("same-stack baseline: trivial POST parsing the same body")

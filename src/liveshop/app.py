@@ -43,6 +43,20 @@ async def expiry_loop(services: Services) -> None:
         await asyncio.sleep(services.settings.expiry_sweep_interval)
 
 
+async def revocation_loop(services: Services) -> None:
+    """Learn about logouts on other nodes; drop revocations of tokens that have expired."""
+    polls = 0
+    while True:
+        try:
+            await services.revocations.refresh(services.db, now=services.clock.now())
+            polls += 1
+            if polls % 300 == 0:
+                await services.revocations.purge(services.db, now=services.clock.now())
+        except Exception:
+            log.exception("revocation poll failed")
+        await asyncio.sleep(services.settings.revocation_poll_seconds)
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     settings = settings or (services.settings if services else Settings())
     services = services or build_services(settings)
@@ -54,13 +68,19 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services.hub.start()
         if services.engine:
             services.engine.start()
-        sweeper = asyncio.create_task(expiry_loop(services), name="order-expiry")
+        await services.revocations.refresh(services.db, now=services.clock.now())
+        background = [
+            asyncio.create_task(expiry_loop(services), name="order-expiry"),
+            asyncio.create_task(revocation_loop(services), name="session-revocations"),
+        ]
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in background:
+                task.cancel()
+            for task in background:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if services.engine:
                 await services.engine.stop()
             await services.hub.stop()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from liveshop.core.auth.cache import SessionCache
 from liveshop.core.auth.passwords import Passwords
+from liveshop.core.auth.revocations import RevocationList
 from liveshop.core.clock import Clock, SystemClock
 from liveshop.core.config import Settings
 from liveshop.core.db import Database
@@ -26,6 +27,8 @@ class Services:
     passwords: Passwords
     payments: PaymentProviders
     sessions: SessionCache
+    revocations: RevocationList
+    signing_key: bytes
     sold_out: SoldOutFlags
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | None = None
@@ -82,6 +85,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
             SandboxProvider(secret=settings.webhook_secret, tolerance_seconds=settings.webhook_tolerance)
         ),
         sessions=SessionCache(ttl_seconds=settings.session_cache_seconds),
+        revocations=RevocationList(),
+        signing_key=settings.session_signing_key,
         sold_out=sold_out,
         engine=engine,
     )

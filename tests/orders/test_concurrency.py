@@ -34,7 +34,7 @@ async def test_200_buyers_race_for_50_units(services):
         await start.wait()
         try:
             order, _ = await place_order(
-                services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
+                services.db, buyer_id=buyer.id, listing_id=world.listing_id, quantity=1,
                 idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900, engine=services.engine)
             return order
         except SoldOut:
@@ -61,7 +61,7 @@ async def test_one_buyer_racing_itself_stays_under_its_limit(services):
 
     async def attempt():
         try:
-            await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
+            await place_order(services.db, buyer_id=buyer.id, listing_id=world.listing_id, quantity=1,
                               idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900, engine=services.engine)
             return True
         except Exception as exc:
@@ -81,13 +81,13 @@ async def test_new_orders_racing_expiries_and_cancels_of_the_same_buyers(service
     buyers = await _many_buyers(services, 8)
     old = []
     for buyer in buyers:
-        order, _ = await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=2,
+        order, _ = await place_order(services.db, buyer_id=buyer.id, listing_id=world.listing_id, quantity=2,
                                      idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60, engine=services.engine)
         old.append(order)
     clock.advance(61)
 
     async def buy_again(buyer):
-        await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
+        await place_order(services.db, buyer_id=buyer.id, listing_id=world.listing_id, quantity=1,
                           idempotency_key=uuid.uuid4().hex, now=clock.now(), payment_timeout=60, engine=services.engine)
 
     async def cancel(order, buyer):

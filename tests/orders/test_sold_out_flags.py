@@ -48,7 +48,7 @@ async def test_stock_released_elsewhere_is_seen_after_the_flag_expires(services)
     first, second = await user(services), await user(services)
 
     async def attempt(buyer):
-        return await place_order(services.db, buyer=buyer, listing_id=world.listing_id, quantity=1,
+        return await place_order(services.db, buyer_id=buyer.id, listing_id=world.listing_id, quantity=1,
                                  idempotency_key=uuid.uuid4().hex, now=services.clock.now(), payment_timeout=900,
                                  sold_out=flags)
 

@@ -31,7 +31,7 @@ async def test_randomized_flash_sale(services, clock, seed):
     async def attempt(buyer, key, quantity):
         try:
             order, _ = await orders.place_order(
-                services.db, buyer=buyer, listing_id=world.listing_id, quantity=quantity, idempotency_key=key,
+                services.db, buyer_id=buyer.id, listing_id=world.listing_id, quantity=quantity, idempotency_key=key,
                 now=clock.now(), payment_timeout=timeout, engine=services.engine,
             )
         except LiveshopError as exc:
@@ -88,7 +88,7 @@ async def test_randomized_flash_sale(services, clock, seed):
     # The stock that is not sold is buyable again.
     fresh = await user(services)
     if listing["stock_left"] > 0:
-        order, _ = await orders.place_order(services.db, buyer=fresh, listing_id=world.listing_id, quantity=1,
+        order, _ = await orders.place_order(services.db, buyer_id=fresh.id, listing_id=world.listing_id, quantity=1,
                                             idempotency_key=uuid.uuid4().hex, now=clock.now(),
                                             payment_timeout=timeout, engine=services.engine)
         assert order.status == "pending_payment"

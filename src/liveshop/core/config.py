@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     session_ttl: int = Field(default=30 * 86_400, ge=60)
     # Seconds a node trusts a session lookup it made; 0 turns the cache off.
     session_cache_seconds: float = Field(default=10.0, ge=0, le=300)
+    # Seconds between a node's polls of the revocation list (logouts on other nodes).
+    revocation_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     sandbox_webhook_secret: str | None = None
     # Webhooks older than this (seconds) are treated as replays.
     webhook_tolerance: int = Field(default=300, ge=1)
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
         import hmac
 
         return hmac.new(self.secret_key.encode(), b"sandbox-webhook", hashlib.sha256).hexdigest()
+
+    @property
+    def session_signing_key(self) -> bytes:
+        from liveshop.core.auth.tokens import signing_key
+
+        return signing_key(self.secret_key)
 
     @property
     def is_sqlite(self) -> bool:

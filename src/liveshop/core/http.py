@@ -62,7 +62,26 @@ async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> 
     return user
 
 
+async def current_buyer_id(request: Request, services: ServicesDep) -> int:
+    """The caller's user id for the hot order route: a signed token is checked by signature
+    and the revocation list, with no database read; other tokens take the usual lookup."""
+    token = _token_from(request)
+    if token:
+        user_id = auth_service.user_id_from_signature(
+            token, signing_key=services.signing_key, revocations=services.revocations, now=services.clock.now()
+        )
+        if user_id is not None:
+            return user_id
+        user = await auth_service.authenticate(
+            services.db, token=token, now=services.clock.now(), cache=services.sessions
+        )
+        if user is not None:
+            return user.id
+    raise NotAuthenticated()
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+CurrentBuyerId = Annotated[int, Depends(current_buyer_id)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from liveshop.core.http import CurrentUser, ServicesDep
+from liveshop.core.http import CurrentBuyerId, CurrentUser, ServicesDep
 from liveshop.core.validation import Body, Id, PathId, StrictInt
 from liveshop.orders import checkout, service
 from liveshop.orders.errors import IdempotencyKeyRequired
@@ -79,7 +79,7 @@ class RoomSalesOut(BaseModel):
 @router.post("/orders", status_code=201, response_model=OrderOut)
 async def place_order(
     body: OrderIn,
-    user: CurrentUser,
+    buyer_id: CurrentBuyerId,
     services: ServicesDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
@@ -92,7 +92,7 @@ async def place_order(
     if idempotency_key is None or not _KEY.match(idempotency_key):
         raise IdempotencyKeyRequired()
     order, replayed = await service.place_order(
-        services.db, buyer=user, listing_id=body.listing_id, quantity=body.quantity,
+        services.db, buyer_id=buyer_id, listing_id=body.listing_id, quantity=body.quantity,
         idempotency_key=idempotency_key, now=services.clock.now(),
         payment_timeout=services.settings.payment_timeout, engine=services.engine,
         sold_out=services.sold_out,

@@ -57,7 +57,7 @@ def _fingerprint(listing_id: int, quantity: int) -> str:
 async def place_order(
     db: Database,
     *,
-    buyer: User,
+    buyer_id: int,
     listing_id: int,
     quantity: int,
     idempotency_key: str,
@@ -78,19 +78,19 @@ async def place_order(
     fingerprint = _fingerprint(listing_id, quantity)
     if engine is not None:
         return await engine.place(
-            buyer_id=buyer.id, listing_id=listing_id, quantity=quantity, idempotency_key=idempotency_key,
+            buyer_id=buyer_id, listing_id=listing_id, quantity=quantity, idempotency_key=idempotency_key,
             fingerprint=fingerprint, now=now, payment_timeout=payment_timeout,
         )
     if sold_out is not None and sold_out.is_sold_out(listing_id):
         # The fast path still answers a retry with its original order (one indexed read).
         async with db.transaction(write=False) as tx:
-            existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
+            existing = await store.order_by_key(tx.conn, buyer_id, idempotency_key)
         if existing:
             return _replay(existing, fingerprint), True
         raise SoldOut(listing_id=listing_id)
     try:
         async with db.transaction() as tx:
-            existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
+            existing = await store.order_by_key(tx.conn, buyer_id, idempotency_key)
             if existing:
                 return _replay(existing, fingerprint), True
             listing = await inventory.listing_for_sale(tx, listing_id)
@@ -102,7 +102,7 @@ async def place_order(
             subtotal = listing.price_cents * quantity
             order = await store.insert_order(
                 tx.conn,
-                buyer_id=buyer.id,
+                buyer_id=buyer_id,
                 shop_id=listing.shop_id,
                 room_id=listing.room_id,
                 listing_id=listing.id,
@@ -121,7 +121,7 @@ async def place_order(
                 expires_at=now + timedelta(seconds=payment_timeout),
             )
             try:
-                await inventory.reserve_stock(tx, listing, buyer_id=buyer.id, quantity=quantity, now=now)
+                await inventory.reserve_stock(tx, listing, buyer_id=buyer_id, quantity=quantity, now=now)
             except SoldOut:
                 if sold_out is not None:
                     sold_out.mark(listing_id)
@@ -129,7 +129,7 @@ async def place_order(
             return order, False
     except IntegrityError:
         async with db.transaction(write=False) as tx:
-            existing = await store.order_by_key(tx.conn, buyer.id, idempotency_key)
+            existing = await store.order_by_key(tx.conn, buyer_id, idempotency_key)
         if existing is None:
             raise
         return _replay(existing, fingerprint), True

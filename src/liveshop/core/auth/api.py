@@ -63,6 +63,7 @@ async def log_in(body: LogIn, services: ServicesDep, response: Response) -> Sess
         passwords=services.passwords,
         now=services.clock.now(),
         ttl_seconds=services.settings.session_ttl,
+        signing_key=services.signing_key,
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -79,7 +80,10 @@ async def log_in(body: LogIn, services: ServicesDep, response: Response) -> Sess
 async def log_out(request: Request, user: CurrentUser, services: ServicesDep) -> Response:
     header = request.headers.get("authorization", "")
     token = header.partition(" ")[2].strip() or request.cookies.get(SESSION_COOKIE, "")
-    await service.log_out(services.db, token=token, cache=services.sessions)
+    await service.log_out(
+        services.db, token=token, now=services.clock.now(), cache=services.sessions,
+        revocations=services.revocations,
+    )
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -6,15 +6,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from liveshop.core.auth import store
+from liveshop.core.auth import store, tokens
 from liveshop.core.auth.cache import SessionCache
 from liveshop.core.auth.errors import BadCredentials, UsernameTaken
 from liveshop.core.auth.passwords import Passwords
+from liveshop.core.auth.revocations import RevocationList
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
-from liveshop.core.ids import digest, new_secret
+from liveshop.core.ids import digest
 
-TOKEN_PREFIX = "lst_"
+TOKEN_PREFIX = tokens.PREFIX
 
 
 async def sign_up(
@@ -46,20 +47,18 @@ async def log_in(
     passwords: Passwords,
     now: datetime,
     ttl_seconds: int,
+    signing_key: bytes,
 ) -> tuple[str, User]:
     async with db.transaction(write=False) as tx:
         found = await store.user_with_hash(tx.conn, username)
     user, password_hash = found if found else (None, None)
     if not await passwords.verify(password_hash, password) or user is None:
         raise BadCredentials()
-    token = new_secret(TOKEN_PREFIX, 32)
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    token = tokens.issue(signing_key, user_id=user.id, expires_at=expires_at)
     async with db.transaction() as tx:
         await store.insert_session(
-            tx.conn,
-            token_digest=digest(token),
-            user_id=user.id,
-            now=now,
-            expires_at=now + timedelta(seconds=ttl_seconds),
+            tx.conn, token_digest=digest(token), user_id=user.id, now=now, expires_at=expires_at
         )
     return token, user
 
@@ -82,8 +81,30 @@ async def authenticate(
     return user
 
 
-async def log_out(db: Database, *, token: str, cache: SessionCache | None = None) -> None:
+async def log_out(
+    db: Database,
+    *,
+    token: str,
+    now: datetime,
+    cache: SessionCache | None = None,
+    revocations: RevocationList | None = None,
+) -> None:
+    token_digest = digest(token)
     async with db.transaction() as tx:
-        await store.delete_session(tx.conn, digest(token))
+        await store.delete_session(tx.conn, token_digest, now)
     if cache is not None:
-        cache.forget(digest(token))
+        cache.forget(token_digest)
+    if revocations is not None:
+        revocations.add(token_digest)
+
+
+def user_id_from_signature(
+    token: str, *, signing_key: bytes, revocations: RevocationList, now: datetime
+) -> int | None:
+    """Who sent a signed token, with no database read: for the hot order route only.
+
+    A token revoked on another node is refused once this node has polled (seconds)."""
+    user_id = tokens.verify(signing_key, token, now=now)
+    if user_id is None or digest(token) in revocations:
+        return None
+    return user_id

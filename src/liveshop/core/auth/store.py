@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +29,16 @@ sessions = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Index("ix_sessions_user_id", "user_id"),
+)
+
+
+revoked_sessions = Table(
+    "revoked_sessions",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("revoked_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_revoked_sessions_revoked_at", "revoked_at"),
 )
 
 
@@ -97,5 +107,34 @@ async def user_for_session(
     return (_user(row), row.expires_at) if row else None
 
 
-async def delete_session(conn: AsyncConnection, token_digest: str) -> None:
-    await conn.execute(delete(sessions).where(sessions.c.token_digest == token_digest))
+async def delete_session(conn: AsyncConnection, token_digest: str, now: datetime) -> None:
+    """End a session and record its revocation for the nodes that verify tokens by signature."""
+    expires_at = (
+        await conn.execute(
+            delete(sessions).where(sessions.c.token_digest == token_digest).returning(sessions.c.expires_at)
+        )
+    ).scalar_one_or_none()
+    if expires_at is not None:
+        await conn.execute(
+            insert(revoked_sessions).values(token_digest=token_digest, revoked_at=now, expires_at=expires_at)
+        )
+
+
+async def revoked_since(
+    conn: AsyncConnection, since: datetime | None, now: datetime
+) -> list[tuple[str, datetime]]:
+    # Re-read a window before the last mark: logouts on other nodes can commit out of
+    # timestamp order (and clocks differ a little); reading a few rows twice is harmless.
+    stmt = select(revoked_sessions.c.token_digest, revoked_sessions.c.revoked_at).where(
+        revoked_sessions.c.expires_at > now
+    )
+    if since is not None:
+        stmt = stmt.where(revoked_sessions.c.revoked_at >= since - timedelta(seconds=30))
+    return [(r.token_digest, r.revoked_at) for r in await conn.execute(stmt)]
+
+
+async def delete_expired_revocations(conn: AsyncConnection, now: datetime) -> list[str]:
+    rows = await conn.execute(
+        delete(revoked_sessions).where(revoked_sessions.c.expires_at <= now).returning(revoked_sessions.c.token_digest)
+    )
+    return [r.token_digest for r in rows]

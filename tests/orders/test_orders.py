@@ -149,6 +149,15 @@ def ref_of(payment):
     return payment["checkout_url"].rsplit("/", 1)[1]
 
 
+async def awaiting_payment(client, *, stock=5, price_cents=9900, quantity=1):
+    """A live listing and a buyer whose order has a checkout open: (listing, buyer, order, payment)."""
+    shop = await shop_with_room(client)
+    lst = await listing(client, shop, stock=stock, price_cents=price_cents)
+    buyer = await account(client)
+    order = (await buy(client, buyer, lst["id"], quantity)).json()
+    return lst, buyer, order, await start_payment(client, buyer, order["id"])
+
+
 async def send_webhook(client, services, clock, payment, *, succeeded=True, amount=None, tamper=False):
     body, headers = services.sandbox.signed_event(
         provider_ref=ref_of(payment), amount_cents=payment["amount_cents"] if amount is None else amount,
@@ -160,11 +169,7 @@ async def send_webhook(client, services, clock, payment, *, succeeded=True, amou
 
 
 async def test_signed_webhook_pays_the_order_and_commits_stock(client, services, clock):
-    shop = await shop_with_room(client)
-    lst = await listing(client, shop, stock=5, price_cents=2500)
-    buyer = await account(client)
-    order = (await buy(client, buyer, lst["id"], 2)).json()
-    payment = await start_payment(client, buyer, order["id"])
+    lst, buyer, order, payment = await awaiting_payment(client, stock=5, price_cents=2500, quantity=2)
     assert payment["amount_cents"] == 5000 and payment["status"] == "created"
     assert (await start_payment(client, buyer, order["id"]))["payment_id"] == payment["payment_id"]
     r, _ = await send_webhook(client, services, clock, payment)
@@ -178,11 +183,7 @@ async def test_signed_webhook_pays_the_order_and_commits_stock(client, services,
 
 
 async def test_bad_signature_replay_and_stale_webhooks_change_nothing(client, services, clock):
-    shop = await shop_with_room(client)
-    lst = await listing(client, shop, stock=5)
-    buyer = await account(client)
-    order = (await buy(client, buyer, lst["id"])).json()
-    payment = await start_payment(client, buyer, order["id"])
+    lst, buyer, order, payment = await awaiting_payment(client, stock=5)
     # Tampered body: signature no longer matches.
     r, _ = await send_webhook(client, services, clock, payment, tamper=True)
     assert_problem(r, 400, "bad_webhook_signature")
@@ -213,11 +214,7 @@ async def test_bad_signature_replay_and_stale_webhooks_change_nothing(client, se
 
 
 async def test_failed_payment_leaves_the_order_payable(client, services, clock):
-    shop = await shop_with_room(client)
-    lst = await listing(client, shop, stock=5)
-    buyer = await account(client)
-    order = (await buy(client, buyer, lst["id"])).json()
-    payment = await start_payment(client, buyer, order["id"])
+    lst, buyer, order, payment = await awaiting_payment(client, stock=5)
     r, _ = await send_webhook(client, services, clock, payment, succeeded=False)
     assert r.json() == {"payment_status": "failed", "order_id": order["id"], "order_status": "pending_payment"}
     retry = await start_payment(client, buyer, order["id"])
@@ -227,11 +224,7 @@ async def test_failed_payment_leaves_the_order_payable(client, services, clock):
 
 
 async def test_money_for_an_expired_order_is_refunded_not_sold(client, services, clock):
-    shop = await shop_with_room(client)
-    lst = await listing(client, shop, stock=1)
-    buyer = await account(client)
-    order = (await buy(client, buyer, lst["id"])).json()
-    payment = await start_payment(client, buyer, order["id"])
+    lst, buyer, order, payment = await awaiting_payment(client, stock=1)
     clock.advance(services.settings.payment_timeout + 1)
     await expire_due_orders(services.db, now=clock.now())
     r, _ = await send_webhook(client, services, clock, payment)
@@ -251,15 +244,11 @@ async def test_paying_after_the_deadline_expires_the_order(client, services, clo
 
 
 async def test_sandbox_checkout_page_pays_through_the_signed_webhook(client):
-    shop = await shop_with_room(client)
-    lst = await listing(client, shop, stock=2, price_cents=4200)
-    buyer = await account(client)
-    order = (await buy(client, buyer, lst["id"])).json()
-    payment = await start_payment(client, buyer, order["id"])
+    lst, buyer, order, payment = await awaiting_payment(client, stock=2, price_cents=4200)
     page = await client.get(payment["checkout_url"])
     assert page.status_code == 200 and "42.00" in page.text
     r = await client.post(payment["checkout_url"], data={"outcome": "succeeded"})
-    assert r.status_code == 303 and r.headers["location"] == f"/rooms/{shop.room_id}?order={order['id']}"
+    assert r.status_code == 303 and r.headers["location"] == f"/rooms/{lst['room_id']}?order={order['id']}"
     assert (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer)).json()["status"] == "paid"
     assert (await client.get(f"/sandbox/checkout/pay_{uuid.uuid4().hex}")).status_code == 404
 

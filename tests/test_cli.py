@@ -61,3 +61,22 @@ def test_check_reports_acknowledged_orders_that_are_missing(database_url, tmp_pa
     result = runner.invoke(app, ["check", "--database-url", database_url, "--acks", str(acks)])
     assert result.exit_code == 1
     assert "order 424242: acknowledged to a buyer but not in the database" in result.output
+
+
+def test_check_catches_quota_units_that_no_order_holds(database_url):
+    async def scenario() -> None:
+        services = build_services(make_settings(database_url))
+        try:
+            world = await live_listing(services, stock=5, per_user_limit=2)
+            buyer = await user(services)
+            from liveshop.inventory.store import hold_quota
+
+            async with services.db.transaction() as tx:  # a quota bumped with no order behind it
+                await hold_quota(tx.conn, world.listing_id, buyer.id, 2, None)
+        finally:
+            await services.db.dispose()
+
+    asyncio.run(scenario())
+    result = runner.invoke(app, ["check", "--database-url", database_url])
+    assert result.exit_code == 1
+    assert "counted 2 units, orders hold 0" in result.output

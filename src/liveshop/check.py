@@ -55,6 +55,7 @@ async def run_check(db: Database, *, acknowledged_order_ids: Iterable[int] = ())
                 )
         limits = {lst.id: lst.per_user_limit for lst in listings}
         held = await orders_store.buyer_totals(conn)
+        counted = await inventory_store.all_quotas(conn)  # one query, not one per buyer
         report.buyers = len(held)
         for listing_id, buyer_id, quantity in held:
             limit = limits.get(listing_id)
@@ -62,10 +63,15 @@ async def run_check(db: Database, *, acknowledged_order_ids: Iterable[int] = ())
                 report.violations.append(
                     f"listing {listing_id}: buyer {buyer_id} holds {quantity} > limit {limit}"
                 )
-            counted = await inventory_store.user_quantity(conn, listing_id, buyer_id)
-            if counted != quantity:
+            units = counted.pop((listing_id, buyer_id), 0)
+            if units != quantity:
                 report.violations.append(
-                    f"listing {listing_id}: buyer {buyer_id} counted {counted} units, orders hold {quantity}"
+                    f"listing {listing_id}: buyer {buyer_id} counted {units} units, orders hold {quantity}"
+                )
+        for (listing_id, buyer_id), units in counted.items():
+            if units:  # counted against the limit, but no live order holds them
+                report.violations.append(
+                    f"listing {listing_id}: buyer {buyer_id} counted {units} units, orders hold 0"
                 )
         o = orders_store.orders
         report.orders = (await conn.execute(select(func.count()).select_from(o))).scalar_one()

@@ -212,6 +212,14 @@ async def release_quota(conn: AsyncConnection, listing_id: int, user_id: int, qu
     )
 
 
+async def all_quotas(conn: AsyncConnection) -> dict[tuple[int, int], int]:
+    """(listing, buyer) → units counted against the per-user limit, for `liveshop check`."""
+    rows = await conn.execute(
+        select(listing_buyers.c.listing_id, listing_buyers.c.user_id, listing_buyers.c.quantity)
+    )
+    return {(r.listing_id, r.user_id): r.quantity for r in rows}
+
+
 async def user_quantity(conn: AsyncConnection, listing_id: int, user_id: int) -> int:
     value = (
         await conn.execute(

@@ -57,7 +57,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         tick_seconds=settings.tick_seconds,
         chat_budget=settings.chat_budget_per_tick,
     )
-    db.publish = hub.publish
+    db.listeners.append(hub.publish)
     sold_out = SoldOutFlags(ttl_seconds=settings.sold_out_flag_seconds)
     db.listeners.append(sold_out.observe)
     engine = None

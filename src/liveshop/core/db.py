@@ -56,7 +56,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-Publish = Callable[[int, dict[str, Any]], None]
+Listener = Callable[[int | None, dict[str, Any]], None]
 
 
 @dataclass
@@ -65,21 +65,15 @@ class Tx:
     will publish once (and only if) it commits."""
 
     conn: AsyncConnection
-    _after_commit: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    _callbacks: list[Callable[[], None]] = field(default_factory=list)
+    # (room id, event) for the room channel, or (None, event) for in-process listeners only.
+    _after_commit: list[tuple[int | None, dict[str, Any]]] = field(default_factory=list)
 
     def publish_on_commit(self, room_id: int, event: dict[str, Any]) -> None:
         self._after_commit.append((room_id, event))
 
     def notify_on_commit(self, event: dict[str, Any]) -> None:
         """An internal domain event for in-process listeners (never sent to clients)."""
-        self._callbacks.append(lambda: self._notify(event))
-
-    _notify: Callable[[dict[str, Any]], None] = lambda event: None  # noqa: E731 - set by Database
-
-    def on_commit(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once this transaction has committed (never on rollback)."""
-        self._callbacks.append(callback)
+        self._after_commit.append((None, event))
 
 
 class Database:
@@ -95,9 +89,9 @@ class Database:
         else:
             kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        self.publish: Publish = lambda room_id, event: None
-        # Listeners of room events and internal domain events, after commit (the stock engine).
-        self.listeners: list[Callable[[int | None, dict[str, Any]], None]] = []
+        # Called after each commit with (room id, event) — the room hub, the stock engine,
+        # the sold-out flags — or (None, event) for internal events no client sees.
+        self.listeners: list[Listener] = []
         # SQLite has one writer. Queueing writers here, in order, beats letting them collide
         # in SQLite's busy handler, which sleeps 1, 2, 5, 10... ms between retries.
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
@@ -115,20 +109,12 @@ class Database:
                 conn = await conn.execution_options(liveshop_immediate=True)
             async with conn.begin():
                 tx = Tx(conn)
-                tx._notify = self._dispatch_internal
                 yield tx
             # Committed. No await from here until listeners have run, so in-process state
             # (the stock engine) learns of the change before any other task can act on it.
-            for callback in tx._callbacks:
-                callback()
             for room_id, ev in tx._after_commit:
                 for listener in self.listeners:
                     listener(room_id, ev)
-                self.publish(room_id, ev)
-
-    def _dispatch_internal(self, event: dict[str, Any]) -> None:
-        for listener in self.listeners:
-            listener(None, event)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -125,7 +125,9 @@ class RoomHub:
 
     # --- publishing (called after commit, from the event loop) ------------------------
 
-    def publish(self, room_id: int, event: dict[str, Any]) -> None:
+    def publish(self, room_id: int | None, event: dict[str, Any]) -> None:
+        if room_id is None:
+            return  # an internal event: not for any room channel
         channel = self._rooms.get(room_id)
         if channel is None:
             return  # nobody here watches the room; critical events stay in the event store

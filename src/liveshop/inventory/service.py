@@ -205,10 +205,15 @@ async def reserve_stock(tx: Tx, listing: Listing, *, buyer_id: int, quantity: in
         if left == 0:
             raise SoldOut(listing_id=listing.id)
         raise NotEnoughStock(f"Only {left} left", listing_id=listing.id, stock_left=left)
-    publish_best_effort(tx, listing.room_id, "stock", {"listing_id": listing.id, "stock_left": remaining})
-    if remaining == 0:
-        await record_critical(tx, listing.room_id, "sold_out", {"listing_id": listing.id}, now=now)
+    await _announce_stock(tx, listing.room_id, listing.id, remaining, now=now)
     return remaining
+
+
+async def _announce_stock(tx: Tx, room_id: int, listing_id: int, remaining: int, *, now: datetime) -> None:
+    """After units were taken: the new level to viewers, and 'sold out' when none are left."""
+    publish_best_effort(tx, room_id, "stock", {"listing_id": listing_id, "stock_left": remaining})
+    if remaining == 0:
+        await record_critical(tx, room_id, "sold_out", {"listing_id": listing_id}, now=now)
 
 
 async def commit_stock(tx: Tx, *, listing_id: int, quantity: int) -> None:
@@ -256,6 +261,4 @@ async def reserve_claimed(tx: Tx, claims: list[Any], *, now: datetime) -> None:
         remaining = await store.reserve(tx.conn, listing_id, units)
         if remaining is None:
             raise StockOutOfStep(f"listing {listing_id}: the database has fewer than {units} units left")
-        publish_best_effort(tx, room_id, "stock", {"listing_id": listing_id, "stock_left": remaining})
-        if remaining == 0:
-            await record_critical(tx, room_id, "sold_out", {"listing_id": listing_id}, now=now)
+        await _announce_stock(tx, room_id, listing_id, remaining, now=now)

@@ -50,6 +50,33 @@ def order_view(order: Order) -> dict[str, Any]:
     return data
 
 
+def pending_order_row(
+    *,
+    buyer_id: int,
+    shop_id: int,
+    room_id: int,
+    listing_id: int,
+    product_id: int,
+    title: str,
+    quantity: int,
+    unit_price_cents: int,
+    currency: str,
+    idempotency_key: str,
+    fingerprint: str,
+    created_at: datetime,
+    expires_at: datetime,
+) -> dict[str, Any]:
+    """A new order waiting for payment, with its price lines: one rule for both stock paths."""
+    subtotal = unit_price_cents * quantity
+    return dict(
+        buyer_id=buyer_id, shop_id=shop_id, room_id=room_id, listing_id=listing_id,
+        product_id=product_id, title=title, quantity=quantity, unit_price_cents=unit_price_cents,
+        subtotal_cents=subtotal, discount_cents=0, total_cents=subtotal, currency=currency,
+        status="pending_payment", idempotency_key=idempotency_key, request_fingerprint=fingerprint,
+        created_at=created_at, expires_at=expires_at,
+    )
+
+
 def _fingerprint(listing_id: int, quantity: int) -> str:
     return hashlib.sha256(f"{listing_id}:{quantity}".encode()).hexdigest()
 
@@ -99,26 +126,15 @@ async def place_order(
                 raise RoomNotLive("Buying opens when the show goes live")
             if room.status == "ended":
                 raise RoomEnded()
-            subtotal = listing.price_cents * quantity
             order = await store.insert_order(
                 tx.conn,
-                buyer_id=buyer_id,
-                shop_id=listing.shop_id,
-                room_id=listing.room_id,
-                listing_id=listing.id,
-                product_id=listing.product_id,
-                title=listing.title,
-                quantity=quantity,
-                unit_price_cents=listing.price_cents,
-                subtotal_cents=subtotal,
-                discount_cents=0,
-                total_cents=subtotal,
-                currency=listing.currency,
-                status="pending_payment",
-                idempotency_key=idempotency_key,
-                request_fingerprint=fingerprint,
-                created_at=now,
-                expires_at=now + timedelta(seconds=payment_timeout),
+                **pending_order_row(
+                    buyer_id=buyer_id, shop_id=listing.shop_id, room_id=listing.room_id,
+                    listing_id=listing.id, product_id=listing.product_id, title=listing.title,
+                    quantity=quantity, unit_price_cents=listing.price_cents, currency=listing.currency,
+                    idempotency_key=idempotency_key, fingerprint=fingerprint, created_at=now,
+                    expires_at=now + timedelta(seconds=payment_timeout),
+                ),
             )
             try:
                 await inventory.reserve_stock(tx, listing, buyer_id=buyer_id, quantity=quantity, now=now)
@@ -226,13 +242,12 @@ async def persist_claims(db: Database, claims: list[Any], now: datetime) -> list
         created = await store.insert_orders(
             tx.conn,
             [
-                dict(
+                pending_order_row(
                     buyer_id=c.buyer_id, shop_id=c.shop_id, room_id=c.room_id, listing_id=c.listing_id,
                     product_id=c.product_id, title=c.title, quantity=c.quantity,
-                    unit_price_cents=c.unit_price_cents, subtotal_cents=c.unit_price_cents * c.quantity,
-                    discount_cents=0, total_cents=c.unit_price_cents * c.quantity, currency=c.currency,
-                    status="pending_payment", idempotency_key=c.idempotency_key,
-                    request_fingerprint=c.fingerprint, created_at=c.created_at, expires_at=c.expires_at,
+                    unit_price_cents=c.unit_price_cents, currency=c.currency,
+                    idempotency_key=c.idempotency_key, fingerprint=c.fingerprint,
+                    created_at=c.created_at, expires_at=c.expires_at,
                 )
                 for c in fresh
             ],

@@ -26,7 +26,6 @@ from liveshop.bench.baselines import Baseline, pgbench_hot_row, redis_evalsha
 from liveshop.bench.flash_sale import scratch_database, seed
 from liveshop.bootstrap import build_services
 from liveshop.check import run_check
-from liveshop.core.auth.store import users
 from liveshop.core.config import Settings
 
 
@@ -43,14 +42,6 @@ class EngineResult:
     check_ok: bool = False
 
 
-async def _buyer_ids(db, count: int) -> list[int]:  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    async with db.transaction(write=False) as tx:
-        rows = await tx.conn.execute(select(users.c.id).where(users.c.username.like("b%_%")).limit(count))
-        return [r.id for r in rows]
-
-
 async def _measure(database_url: str, *, reserves: int, durable: int, concurrency: int) -> tuple[float, float, int, int, float, bool]:
     settings = Settings(database_url=database_url, inventory_backend="memory", env="development")
     services = build_services(settings)
@@ -62,7 +53,7 @@ async def _measure(database_url: str, *, reserves: int, durable: int, concurrenc
     now = services.clock.now()
     try:
         # 1. The in-memory decision alone (claims are not flushed: the writer is not running).
-        listing_id, _ = await seed(services.db, stock=reserves, buyers=0)
+        listing_id, _, _ = await seed(services.db, stock=reserves, buyers=0)
         hot = await engine._listing(listing_id)
         started = time.perf_counter()
         for buyer in range(1, reserves + 1):
@@ -70,8 +61,7 @@ async def _measure(database_url: str, *, reserves: int, durable: int, concurrenc
         reserve_rate = reserves / (time.perf_counter() - started)
         engine._queue.clear()
         # 2. Durable: many buyers at once through the whole engine, group commit included.
-        listing_id, _ = await seed(services.db, stock=durable, buyers=durable)
-        buyers = await _buyer_ids(services.db, durable)
+        listing_id, _, buyers = await seed(services.db, stock=durable, buyers=durable)
         engine.start()
         semaphore = asyncio.Semaphore(concurrency)
 
@@ -88,7 +78,7 @@ async def _measure(database_url: str, *, reserves: int, durable: int, concurrenc
         durable_rate = len(acked) / (time.perf_counter() - started)
         batches = engine.batches - batches_before
         # 3. One buyer at a time: reserve → durable, nothing to share a commit with.
-        listing_id, _ = await seed(services.db, stock=200, buyers=0)
+        listing_id, _, _ = await seed(services.db, stock=200, buyers=0)
         timings = []
         for buyer in buyers[:200]:
             t0 = time.perf_counter()

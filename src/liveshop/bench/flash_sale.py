@@ -72,8 +72,9 @@ class FlashSaleResult:
         return len(set(self.sale["created_order_ids"])) / window if window else 0.0
 
 
-async def seed(db: Database, *, stock: int, buyers: int) -> tuple[int, list[str]]:
-    """A live room with one hot listing (limit 1 per buyer) and `buyers` logged-in accounts."""
+async def seed(db: Database, *, stock: int, buyers: int) -> tuple[int, list[str], list[int]]:
+    """A live room with one hot listing (limit 1 per buyer) and `buyers` logged-in accounts:
+    (listing id, their session tokens, their user ids)."""
     now = SystemClock().now()
     async with db.transaction() as tx:
         merchant_id = (
@@ -97,6 +98,7 @@ async def seed(db: Database, *, stock: int, buyers: int) -> tuple[int, list[str]
     key = Settings().session_signing_key
     expires_at = now + timedelta(days=1)
     tokens: list[str] = []
+    buyer_ids: list[int] = []
     run = uuid.uuid4().hex[:6]
     for start in range(0, buyers, 2000):
         async with db.transaction() as tx:
@@ -109,7 +111,8 @@ async def seed(db: Database, *, stock: int, buyers: int) -> tuple[int, list[str]
                 for token, user_id in zip(batch, ids, strict=True)
             ])
             tokens += batch
-    return listing["id"], tokens
+            buyer_ids += ids
+    return listing["id"], tokens, buyer_ids
 
 
 def _plan(path: str, tokens: list[str], listing_id: int, port: int, connections: int,
@@ -173,7 +176,7 @@ def run_flash_sale(options: FlashSaleOptions, console: Console) -> FlashSaleResu
 
             task = step(f"seeding 1 hot listing ({options.stock} units) and {options.buyers} buyers")
 
-            async def prepare() -> tuple[int, list[str]]:
+            async def prepare() -> tuple[int, list[str], list[int]]:
                 db = Database(database_url)
                 try:
                     await upgrade(db)
@@ -181,7 +184,7 @@ def run_flash_sale(options: FlashSaleOptions, console: Console) -> FlashSaleResu
                 finally:
                     await db.dispose()
 
-            listing_id, tokens = asyncio.run(prepare())
+            listing_id, tokens, _ = asyncio.run(prepare())
             progress.update(task, completed=1)
             port = free_port()
             task = step(f"starting the server ({options.workers} worker(s)) on 127.0.0.1:{port}")

@@ -11,8 +11,8 @@ from liveshop.check import run_check
 from liveshop.inventory import store as inventory_store
 from liveshop.inventory.errors import SoldOut
 from liveshop.inventory.memory import MemoryStockEngine
-from liveshop.orders import service as orders
 from liveshop.orders import store as orders_store
+from liveshop.orders.batches import SqlBatchWriter
 from tests.orders.world import live_listing, user
 
 
@@ -78,7 +78,7 @@ async def test_check_catches_acknowledged_orders_that_were_never_made_durable(se
     async with services.db.transaction(write=False) as tx:
         last = (await tx.conn.execute(select(func.coalesce(func.max(orders_store.orders.c.id), 0)))).scalar_one()
     broken = AcknowledgeFirstEngine(
-        services.db, flush=orders.persist_claims, known_keys=lambda listing_id: _no_keys(),
+        services.db, flush=SqlBatchWriter(services.db), known_keys=lambda listing_id: _no_keys(),
         load_order=lambda order_id: None, room_status=lambda room_id: _live(), next_id=last + 1,
     )  # its writer is never started: the "kill" comes before any batch commits
     acked = [

@@ -63,6 +63,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     engine = None
     if settings.inventory_backend == "memory":
         from liveshop.orders import service as orders
+        from liveshop.orders.batches import batch_writer
         from liveshop.rooms.service import public_room
 
         async def room_status(room_id: int) -> str:
@@ -70,7 +71,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 
         engine = MemoryStockEngine(
             db,
-            flush=orders.persist_claims,
+            flush=batch_writer(db),
             known_keys=functools.partial(orders.known_keys, db),
             load_order=functools.partial(orders.load_order, db),
             room_status=room_status,

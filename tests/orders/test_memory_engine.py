@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from liveshop.inventory.memory import StockEngineUnavailable
+from liveshop.inventory.errors import StockEngineUnavailable
 from liveshop.inventory.service import get_listing
 from tests.orders.world import live_listing, user
 
@@ -38,17 +38,17 @@ async def test_a_failed_group_commit_answers_503_and_gives_the_units_back(servic
     buyer = await user(services)
     engine = services.engine
 
-    async def broken_flush(db, claims, now):
+    async def broken_flush(batch, listings):
         raise ConnectionError("database went away")
 
-    real_flush, engine._flush = engine._flush, broken_flush
+    real_flush, engine.commits.flush = engine.commits.flush, broken_flush
     key = uuid.uuid4().hex
     place = dict(buyer_id=buyer.id, listing_id=world.listing_id, quantity=1, idempotency_key=key, fingerprint="f",
                  now=services.clock.now(), payment_timeout=900)
     with pytest.raises(StockEngineUnavailable) as failed:
         await engine.place(**place)
     assert failed.value.status == 503
-    engine._flush = real_flush
+    engine.commits.flush = real_flush
     order, replayed = await engine.place(**place)  # the same key, retried once the database is back
     assert not replayed and order.quantity == 1
     assert (await get_listing(services.db, listing_id=world.listing_id))["stock_left"] == 1

@@ -59,24 +59,25 @@ async def _measure(database_url: str, *, reserves: int, durable: int, concurrenc
         for buyer in range(1, reserves + 1):
             engine._claim(hot, buyer, 1, f"k{buyer}", "f", now, 900)
         reserve_rate = reserves / (time.perf_counter() - started)
-        engine._queue.clear()
+        engine.commits._batches.clear()
         # 2. Durable: many buyers at once through the whole engine, group commit included.
         listing_id, _, buyers = await seed(services.db, stock=durable, buyers=durable)
         engine.start()
-        semaphore = asyncio.Semaphore(concurrency)
+        pending = iter(buyers)
+        acked: list[int] = []
 
-        async def buy(buyer_id: int) -> int:
-            async with semaphore:
+        async def buyer_loop() -> None:  # `concurrency` buyers in flight, as a load generator keeps them
+            for buyer_id in pending:
                 order, _ = await engine.place(buyer_id=buyer_id, listing_id=listing_id, quantity=1,
                                               idempotency_key=uuid.uuid4().hex, fingerprint="f", now=now,
                                               payment_timeout=900)
-                return order.id
+                acked.append(order.id)
 
-        batches_before = engine.batches
+        batches_before = engine.commits.commits
         started = time.perf_counter()
-        acked = await asyncio.gather(*(buy(b) for b in buyers))
+        await asyncio.gather(*(buyer_loop() for _ in range(concurrency)))
         durable_rate = len(acked) / (time.perf_counter() - started)
-        batches = engine.batches - batches_before
+        batches = engine.commits.commits - batches_before
         # 3. One buyer at a time: reserve → durable, nothing to share a commit with.
         listing_id, _, _ = await seed(services.db, stock=200, buyers=0)
         timings = []

@@ -113,8 +113,12 @@ class Database:
             # Committed. No await from here until listeners have run, so in-process state
             # (the stock engine) learns of the change before any other task can act on it.
             for room_id, ev in tx._after_commit:
-                for listener in self.listeners:
-                    listener(room_id, ev)
+                self.dispatch(room_id, ev)
+
+    def dispatch(self, room_id: int | None, event: dict[str, Any]) -> None:
+        """Hand a committed change to the listeners (for writes made outside `transaction`)."""
+        for listener in self.listeners:
+            listener(room_id, event)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,4 +1,4 @@
-from liveshop.core.errors import Conflict, InvalidInput, NotFound
+from liveshop.core.errors import Conflict, InvalidInput, LiveshopError, NotFound
 
 
 class ListingNotFound(NotFound):
@@ -29,3 +29,9 @@ class PerUserLimitExceeded(InvalidInput):
 class StockWouldGoNegative(Conflict):
     code = "stock_would_go_negative"
     title = "Cannot remove more stock than is left unsold"
+
+
+class StockEngineUnavailable(LiveshopError):
+    status = 503
+    code = "stock_engine_unavailable"
+    title = "Orders cannot be saved right now; try again in a moment (same Idempotency-Key)"

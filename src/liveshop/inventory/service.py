@@ -244,21 +244,28 @@ class StockOutOfStep(RuntimeError):
     """The database has fewer units than the engine sold: the batch must not commit."""
 
 
-async def reserve_claimed(tx: Tx, claims: list[Any], *, now: datetime) -> None:
-    """Record a group-commit batch of engine claims: buyer quotas, then each listing's stock.
+async def reserve_claimed(tx: Tx, claims: list[tuple[int, int, int, int]], *, now: datetime) -> None:
+    """Record a group-commit batch of engine claims, each (listing, room, buyer, quantity):
+    buyer quotas, then each listing's stock.
 
     The engine already enforced stock and limits in memory; the conditional updates here
     are the database's own guard (a mismatch raises StockOutOfStep and nothing commits).
     """
     per_buyer: dict[tuple[int, int], int] = {}
     per_listing: dict[int, tuple[int, int]] = {}
-    for c in claims:
-        per_buyer[(c.listing_id, c.buyer_id)] = per_buyer.get((c.listing_id, c.buyer_id), 0) + c.quantity
-        units, _ = per_listing.get(c.listing_id, (0, c.room_id))
-        per_listing[c.listing_id] = (units + c.quantity, c.room_id)
+    for listing_id, room_id, buyer_id, quantity in claims:
+        per_buyer[(listing_id, buyer_id)] = per_buyer.get((listing_id, buyer_id), 0) + quantity
+        units, _ = per_listing.get(listing_id, (0, room_id))
+        per_listing[listing_id] = (units + quantity, room_id)
     await store.add_quotas(tx.conn, [(lst, buyer, qty) for (lst, buyer), qty in sorted(per_buyer.items())])
     for listing_id, (units, room_id) in sorted(per_listing.items()):
         remaining = await store.reserve(tx.conn, listing_id, units)
         if remaining is None:
             raise StockOutOfStep(f"listing {listing_id}: the database has fewer than {units} units left")
         await _announce_stock(tx, room_id, listing_id, remaining, now=now)
+
+
+async def record_sold_out(db: Database, *, room_id: int, listing_id: int, now: datetime) -> None:
+    """'Sold out' on its own, for a batch written outside `reserve_claimed` that ended at zero."""
+    async with db.transaction() as tx:
+        await record_critical(tx, room_id, "sold_out", {"listing_id": listing_id}, now=now)

@@ -229,43 +229,6 @@ async def expire_due_orders(db: Database, *, now: datetime, batch: int = 200) ->
     return expired
 
 
-async def persist_claims(db: Database, claims: list[Any], now: datetime) -> list[tuple[str, Any]]:
-    """Group commit for the memory engine: every claim of the batch in one transaction.
-
-    Per claim: ("created", order), ("replay", the earlier order of that key) or
-    ("mismatch", None) when the key was used for a different request. Raises (and commits
-    nothing) if the database disagrees with the engine about the stock.
-    """
-    async with db.transaction() as tx:
-        existing = await store.orders_by_keys(tx.conn, [(c.buyer_id, c.idempotency_key) for c in claims])
-        fresh = [c for c in claims if (c.buyer_id, c.idempotency_key) not in existing]
-        created = await store.insert_orders(
-            tx.conn,
-            [
-                pending_order_row(
-                    buyer_id=c.buyer_id, shop_id=c.shop_id, room_id=c.room_id, listing_id=c.listing_id,
-                    product_id=c.product_id, title=c.title, quantity=c.quantity,
-                    unit_price_cents=c.unit_price_cents, currency=c.currency,
-                    idempotency_key=c.idempotency_key, fingerprint=c.fingerprint,
-                    created_at=c.created_at, expires_at=c.expires_at,
-                )
-                for c in fresh
-            ],
-        )
-        await inventory.reserve_claimed(tx, fresh, now=now)
-        by_key = {(o.buyer_id, o.idempotency_key): o for o in created}
-        outcomes: list[tuple[str, Any]] = []
-        for c in claims:
-            key = (c.buyer_id, c.idempotency_key)
-            if key in by_key:
-                outcomes.append(("created", by_key[key]))
-            elif existing[key].request_fingerprint == c.fingerprint:
-                outcomes.append(("replay", existing[key]))
-            else:
-                outcomes.append(("mismatch", None))
-        return outcomes
-
-
 async def known_keys(db: Database, listing_id: int) -> dict[tuple[int, str], Any]:
     """Every (buyer, Idempotency-Key) that made an order of the listing, for the stock engine."""
     async with db.transaction(write=False) as tx:

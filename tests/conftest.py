@@ -29,12 +29,35 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_SERVER_URL = os.environ.get(
     "LIVESHOP_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
+REDIS_URL = os.environ.get("LIVESHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+_redis_checked: list[str] = []
 
 
 def _unavailable(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def require_redis() -> str:
+    """The shared Redis server's URL; fails under CI and skips locally when it is down."""
+    if not _redis_checked:
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        except redis.RedisError as exc:
+            _unavailable(f"Redis unreachable at {REDIS_URL}: {exc}")
+        _redis_checked.append(REDIS_URL)
+    return REDIS_URL
+
+
+def engine_settings(inventory: str) -> dict[str, object]:
+    """Settings for a stock engine; each redis test gets key names of its own."""
+    if inventory != "redis":
+        return {"inventory_backend": inventory}
+    return {"inventory_backend": "redis", "redis_url": require_redis(),
+            "redis_prefix": f"lstest:{uuid.uuid4().hex[:10]}:"}
 
 
 async def _migrate(url: str) -> None:
@@ -140,7 +163,7 @@ def inventory() -> str:
 
 @pytest.fixture
 async def services(database_url: str, clock: FrozenClock, inventory: str) -> AsyncIterator[Services]:
-    built = build_services(make_settings(database_url, inventory_backend=inventory), clock=clock)
+    built = build_services(make_settings(database_url, **engine_settings(inventory)), clock=clock)
     if built.engine:
         built.engine.start()
     yield built
@@ -195,6 +218,6 @@ class ServerThread:
 
 @pytest.fixture
 def live_server(database_url: str, inventory: str) -> Iterator[ServerThread]:
-    settings = make_settings(database_url, expiry_sweep_interval=0.5, inventory_backend=inventory)
+    settings = make_settings(database_url, expiry_sweep_interval=0.5, **engine_settings(inventory))
     with ServerThread(settings) as server:
         yield server

@@ -12,6 +12,7 @@ from liveshop.core.clock import Clock, SystemClock
 from liveshop.core.config import Settings
 from liveshop.core.db import Database
 from liveshop.inventory.memory import MemoryStockEngine
+from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
@@ -31,7 +32,7 @@ class Services:
     signing_key: bytes
     sold_out: SoldOutFlags
     # None: the sql backend, where each order is its own conditional update.
-    engine: MemoryStockEngine | None = None
+    engine: MemoryStockEngine | RedisStockEngine | None = None
 
     @property
     def sandbox(self) -> SandboxProvider:
@@ -60,22 +61,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     db.listeners.append(hub.publish)
     sold_out = SoldOutFlags(ttl_seconds=settings.sold_out_flag_seconds)
     db.listeners.append(sold_out.observe)
-    engine = None
-    if settings.inventory_backend == "memory":
-        from liveshop.orders import service as orders
-        from liveshop.orders.batches import batch_writer
-        from liveshop.rooms.service import public_room
-
-        async def room_status(room_id: int) -> str:
-            return (await public_room(db, room_id=room_id)).status
-
-        engine = MemoryStockEngine(
-            db,
-            flush=batch_writer(db),
-            known_keys=functools.partial(orders.known_keys, db),
-            load_order=functools.partial(orders.load_order, db),
-            room_status=room_status,
-        )
+    engine = _stock_engine(settings, db, sold_out)
     return Services(
         settings=settings,
         db=db,
@@ -90,4 +76,40 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         signing_key=settings.session_signing_key,
         sold_out=sold_out,
         engine=engine,
+    )
+
+
+def _stock_engine(
+    settings: Settings, db: Database, sold_out: SoldOutFlags
+) -> MemoryStockEngine | RedisStockEngine | None:
+    if settings.inventory_backend == "sql":
+        return None
+    from liveshop.orders import service as orders
+    from liveshop.orders.batches import batch_writer
+    from liveshop.rooms.service import public_room
+
+    async def room_status(room_id: int) -> str:
+        return (await public_room(db, room_id=room_id)).status
+
+    common = dict(
+        flush=batch_writer(db),
+        known_keys=functools.partial(orders.known_keys, db),
+        load_order=functools.partial(orders.load_order, db),
+        room_status=room_status,
+    )
+    if settings.inventory_backend == "memory":
+        return MemoryStockEngine(db, **common)  # type: ignore[arg-type]
+    import redis.asyncio as aioredis
+
+    from liveshop.inventory.service import listing_ids_of_room
+
+    assert settings.redis_url
+    redis = aioredis.Redis.from_url(
+        settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
+    )
+    return RedisStockEngine(
+        db, redis, **common,  # type: ignore[arg-type]
+        order_by_key=functools.partial(orders.order_by_key, db),
+        room_listings=functools.partial(listing_ids_of_room, db),
+        sold_out=sold_out, prefix=settings.redis_prefix,
     )

@@ -11,15 +11,16 @@ import httpx
 from liveshop.bench.server import free_port, spawn_server
 from liveshop.check import run_check
 from liveshop.core.db import Database
+from tests.conftest import engine_settings
 from tests.helpers import account, listing, shop_with_room
 
 STOCK = 25
 BUYERS = 60
 
 
-def start_server(database_url: str, inventory: str, port: int):
+def start_server(database_url: str, engine: dict[str, object], port: int):
     return spawn_server(database_url=database_url, port=port, env={
-        "LIVESHOP_INVENTORY_BACKEND": inventory, "LIVESHOP_ARGON2_TIME_COST": "1",
+        **{f"LIVESHOP_{name.upper()}": str(value) for name, value in engine.items()}, "LIVESHOP_ARGON2_TIME_COST": "1",
         "LIVESHOP_ARGON2_MEMORY_KIB": "1024", "LIVESHOP_ENV": "test",
         "LIVESHOP_SECRET_KEY": "crash-test-secret-key-0123456789abcdef",
     })
@@ -28,7 +29,8 @@ def start_server(database_url: str, inventory: str, port: int):
 async def test_kill_9_mid_sale_then_restart(database_url, inventory):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(database_url, inventory, port)
+    engine = engine_settings(inventory)  # the same Redis key names after the restart
+    server = start_server(database_url, engine, port)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             shop = await shop_with_room(http)
@@ -67,7 +69,7 @@ async def test_kill_9_mid_sale_then_restart(database_url, inventory):
         finally:
             await db.dispose()
 
-        server = start_server(database_url, inventory, port)
+        server = start_server(database_url, engine, port)
         replays: dict[str, int] = {}
         async with httpx.AsyncClient(base_url=base, timeout=10) as http:
             for buyer, key in attempts:  # every buyer retries with the key it used

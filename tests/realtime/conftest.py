@@ -1,6 +1,6 @@
 import pytest
 
 
-@pytest.fixture(params=["sql", "memory"])
+@pytest.fixture(params=["sql", "memory", "redis"])
 def inventory(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -17,8 +17,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./liveshop.db"
     redis_url: str | None = None
     # sql: a conditional update per order. memory: stock in this process, orders made
-    # durable by group commit (one node). The Redis engine for many nodes is not built yet.
-    inventory_backend: Literal["sql", "memory"] = "sql"
+    # durable by group commit (one node). redis: stock in Redis shared by many nodes, the
+    # same group commit (needs redis_url). See docs/inventory.md.
+    inventory_backend: Literal["sql", "memory", "redis"] = "sql"
+    # Prefix of every Redis key and channel, so installations (or tests) can share a server.
+    redis_prefix: str = Field(default="liveshop:", min_length=1, max_length=64)
     # sql engine: seconds a node refuses a listing it saw sell out without asking the database.
     sold_out_flag_seconds: float = Field(default=1.0, ge=0, le=60)
     secret_key: str = DEV_SECRET_KEY
@@ -46,6 +49,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        if self.inventory_backend == "redis" and not self.redis_url:
+            raise ValueError("LIVESHOP_INVENTORY_BACKEND=redis needs LIVESHOP_REDIS_URL")
         if self.env == "production":
             if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
                 raise ValueError(

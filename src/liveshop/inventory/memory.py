@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from liveshop.core.db import Database
 from liveshop.inventory import store
 from liveshop.inventory.errors import (
@@ -243,12 +241,7 @@ class MemoryStockEngine:
             listing = await store.listing_by_id(tx.conn, listing_id)
             if listing is None:
                 raise ListingNotFound()
-            rows = await tx.conn.execute(
-                select(store.listing_buyers.c.user_id, store.listing_buyers.c.quantity).where(
-                    store.listing_buyers.c.listing_id == listing_id
-                )
-            )
-            held = {user_id: qty for user_id, qty in rows if qty}
+            held = dict(await store.quotas_of_listing(tx.conn, listing_id))
         for key, known in (await self._known_keys(listing_id)).items():
             self._keys.setdefault(key, known)
         return HotListing(

@@ -269,3 +269,8 @@ async def record_sold_out(db: Database, *, room_id: int, listing_id: int, now: d
     """'Sold out' on its own, for a batch written outside `reserve_claimed` that ended at zero."""
     async with db.transaction() as tx:
         await record_critical(tx, room_id, "sold_out", {"listing_id": listing_id}, now=now)
+
+
+async def listing_ids_of_room(db: Database, room_id: int) -> list[int]:
+    async with db.transaction(write=False) as tx:
+        return [listing.id for listing in await store.listings_of_room(tx.conn, room_id)]

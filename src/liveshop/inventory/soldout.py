@@ -1,10 +1,11 @@
-"""Per-node sold-out flags for the sql engine: a sold-out listing is refused without a
-database transaction.
+"""Per-node sold-out flags for the sql and redis engines: a sold-out listing is refused
+without a database transaction or a Redis call.
 
 Set when an attempt finds nothing left or a `sold_out` event commits on this node; cleared
 by this node's `back_in_stock` / stock events. A release committed on another node is not
 seen here, so a flag also expires after `ttl_seconds`: at worst a buyer hears "sold out"
-for that long after stock came back (until the Redis bus broadcasts it to every node).
+for that long after stock came back. The redis engine also broadcasts both changes to
+every node over Redis pub/sub, so there the TTL only covers a lost message.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ class SoldOutFlags:
     def mark(self, listing_id: int) -> None:
         if self.ttl > 0:
             self._until[listing_id] = time.monotonic() + self.ttl
+
+    def clear(self, listing_id: int) -> None:
+        self._until.pop(listing_id, None)
 
     def observe(self, room_id: int | None, event: dict[str, Any]) -> None:
         """A database listener: committed events keep the flags true."""

@@ -101,6 +101,16 @@ async def listings_of_room(conn: AsyncConnection, room_id: int) -> list[Listing]
     return [_listing(r) for r in rows]
 
 
+async def quotas_of_listing(conn: AsyncConnection, listing_id: int) -> list[tuple[int, int]]:
+    """(buyer, units) of every buyer holding units of the listing."""
+    rows = await conn.execute(
+        select(listing_buyers.c.user_id, listing_buyers.c.quantity).where(
+            listing_buyers.c.listing_id == listing_id, listing_buyers.c.quantity > 0
+        )
+    )
+    return [(user_id, qty) for user_id, qty in rows]
+
+
 async def all_listings(conn: AsyncConnection) -> list[Listing]:
     return [_listing(r) for r in await conn.execute(select(listings).order_by(listings.c.id))]
 

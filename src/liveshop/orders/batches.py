@@ -71,8 +71,9 @@ class SqlBatchWriter:
 
 
 # Orders copy the listing's facts in the database; the price is the one the buyer was shown.
-# Quotas are upserted in (listing, buyer) order and listings updated in id order, the lock
-# order of every other stock path. The CHECK constraints on listings are the guard: a batch
+# Data-modifying CTEs run in no set order, so `stock` reads a count of `quotas` (an InitPlan,
+# evaluated before the update): every buyer quota is locked before any listing row, the lock
+# order of every other stock path (release_stock: quota, then listing). The CHECK constraints on listings are the guard: a batch
 # that would take more than remains fails whole.
 BATCH_STATEMENT = """
 WITH c AS (
@@ -99,11 +100,12 @@ quotas AS (
     SELECT listing_id, buyer_id, sum(quantity) FROM ins GROUP BY listing_id, buyer_id
     ORDER BY listing_id, buyer_id
     ON CONFLICT (listing_id, user_id) DO UPDATE SET quantity = listing_buyers.quantity + excluded.quantity
+    RETURNING 1
 ),
 stock AS (
     UPDATE listings l SET remaining = l.remaining - t.units, reserved = l.reserved + t.units
     FROM (SELECT listing_id, sum(quantity) AS units FROM ins GROUP BY listing_id ORDER BY listing_id) t
-    WHERE l.id = t.listing_id
+    WHERE l.id = t.listing_id AND (SELECT count(*) FROM quotas) >= 0
     RETURNING l.id, l.remaining
 )
 SELECT id, buyer_id, idempotency_key, NULL::int AS remaining FROM ins

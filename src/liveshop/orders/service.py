@@ -16,6 +16,7 @@ from liveshop.core.db import Database, Tx
 from liveshop.inventory import service as inventory
 from liveshop.inventory.errors import SoldOut
 from liveshop.inventory.memory import KnownKey, MemoryStockEngine
+from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders import store
 from liveshop.orders.errors import (
@@ -90,7 +91,7 @@ async def place_order(
     idempotency_key: str,
     now: datetime,
     payment_timeout: int,
-    engine: MemoryStockEngine | None = None,
+    engine: MemoryStockEngine | RedisStockEngine | None = None,
     sold_out: SoldOutFlags | None = None,
 ) -> tuple[Order, bool]:
     """Reserve stock and create a pending order. Returns (order, replayed).
@@ -242,3 +243,8 @@ async def load_order(db: Database, order_id: int) -> Order:
     if order is None:
         raise OrderNotFound()
     return order
+
+
+async def order_by_key(db: Database, buyer_id: int, key: str) -> Order | None:
+    async with db.transaction(write=False) as tx:
+        return await store.order_by_key(tx.conn, buyer_id, key)

@@ -23,6 +23,7 @@ from liveshop.engagement.api import router as engagement_router
 from liveshop.inventory.api import router as inventory_router
 from liveshop.orders import service as orders_service
 from liveshop.orders.api import router as orders_router
+from liveshop.orders.hot_path import HotOrderRoute
 from liveshop.realtime.api import router as realtime_router
 from liveshop.rooms.api import router as rooms_router
 from liveshop.web.pages import router as pages_router
@@ -117,8 +118,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         )
 
     if settings.bench_routes:
+        from liveshop.bench.routes import LeanEcho
         from liveshop.bench.routes import router as bench_router
 
         app.include_router(bench_router)
+        app.add_middleware(LeanEcho)
+    # Added first, so the body limit (added next) wraps it too.
+    app.add_middleware(HotOrderRoute, services=services)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

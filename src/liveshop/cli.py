@@ -78,7 +78,7 @@ def demo(
     database: Annotated[Path, typer.Option(help="SQLite file for the demo (recreated)")] = Path("liveshop-demo.db"),
     keep: Annotated[bool, typer.Option(help="keep an existing demo database")] = False,
     duration: Annotated[float, typer.Option(help="seconds to run; 0 runs until Ctrl-C")] = 0,
-    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory")] = "sql",
+    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory | redis")] = "sql",
 ) -> None:
     """Seed a demo shop with a live room and run it with a simulated audience."""
     from liveshop.demo import run_demo
@@ -170,7 +170,7 @@ def check(
 @bench_app.command("flash-sale")
 def bench_flash_sale(
     workers: Annotated[int, typer.Option(help="server worker processes")] = 1,
-    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory")] = "sql",
+    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory | redis")] = "sql",
     stock: Annotated[int, typer.Option(help="units of the hot listing")] = 2000,
     buyers: Annotated[int, typer.Option(help="distinct buyers, one attempt each")] = 20000,
     connections: Annotated[int, typer.Option(help="load generator keep-alive connections")] = 64,
@@ -185,6 +185,9 @@ def bench_flash_sale(
     """One hot listing, many buyers, over HTTP; with same-run baselines and `liveshop check`."""
     from liveshop.bench.flash_sale import FlashSaleOptions, print_result, run_flash_sale
 
+    if inventory == "memory" and workers > 1:
+        raise typer.BadParameter("the memory engine keeps stock in one process; use --inventory redis "
+                                 "for several workers", param_hint="--workers")
     options = FlashSaleOptions(
         workers=workers, inventory=inventory, stock=stock, buyers=buyers, connections=connections,
         retry_fraction=retry_fraction, database_url=database_url, baselines=baselines,
@@ -199,6 +202,7 @@ def bench_flash_sale(
             "accepted_per_second": result.accepted_per_second,
             "sale": {k: v for k, v in result.sale.items() if k != "created_order_ids"},
             "trivial": {k: v for k, v in result.trivial.items() if k != "created_order_ids"},
+            "lean": {k: v for k, v in result.lean.items() if k != "created_order_ids"},
             "baselines": [b.__dict__ for b in result.baselines],
             "oversold": result.oversold,
             "check_ok": bool(result.check and result.check.ok),

@@ -15,6 +15,7 @@ def test_flash_sale_bench_runs_and_its_audit_passes(tmp_path):
     assert len(set(result.sale["created_order_ids"])) == 20
     assert result.oversold == 0 and result.check is not None and result.check.ok
     assert result.trivial["statuses"] == {"201": result.trivial["requests"]}
+    assert result.lean["statuses"] == {"201": result.lean["requests"]}
     assert "attempts/s ÷ trivial POST" in console.export_text()
 
 

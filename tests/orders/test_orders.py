@@ -279,3 +279,25 @@ async def test_a_replay_shows_the_order_as_it_is_now(client, services, clock):
     assert again.status_code == 201 and again.json()["id"] == order["id"]
     assert again.json()["status"] == "cancelled"
     assert await stock_left(client, lst["id"]) == 3
+
+
+async def test_the_hot_path_answers_as_the_documented_route_does(client):
+    """POST /api/v1/orders is answered outside FastAPI's routing (orders/hot_path.py); its
+    201 body is the route's response model, byte for byte as GET serialises the order."""
+    shop = await shop_with_room(client)
+    lst = await listing(client, shop, stock=3)
+    buyer = await account(client)
+    headers = {**buyer, **key()}
+    placed = await client.post("/api/v1/orders", json={"listing_id": lst["id"], "quantity": 1}, headers=headers)
+    assert placed.status_code == 201 and placed.headers["content-type"] == "application/json"
+    fetched = await client.get(f"/api/v1/orders/{placed.json()['id']}", headers=buyer)
+    assert placed.content == fetched.content
+    again = await client.post("/api/v1/orders", json={"listing_id": lst["id"], "quantity": 1}, headers=headers)
+    assert again.headers["idempotent-replayed"] == "true" and again.content == placed.content
+    # What the hot path does not take on, the route answers with the standard problem.
+    as_text = await client.post("/api/v1/orders", content=b'{"listing_id": 1, "quantity": 1}',
+                                headers={**buyer, **key(), "Content-Type": "text/plain"})
+    assert as_text.status_code == 422 and as_text.headers["content-type"] == "application/problem+json"
+    unknown = await client.post("/api/v1/orders", json={"listing_id": lst["id"], "quantity": 1, "x": 1},
+                                headers={**buyer, **key()})
+    assert_problem(unknown, 422, "validation_error")

@@ -15,7 +15,7 @@ from liveshop.orders.service import order_view
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
-_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 
 
 class OrderIn(Body):
@@ -88,8 +88,11 @@ async def place_order(
 
     Send a fresh `Idempotency-Key` per purchase attempt and the same one on retries: a
     retry gets the same order back (with `Idempotent-Replayed: true`), never a second one.
+
+    Well-formed attempts are answered by `orders/hot_path.py` before FastAPI routing; this
+    route answers the rest and documents the endpoint.
     """
-    if idempotency_key is None or not _KEY.match(idempotency_key):
+    if idempotency_key is None or not IDEMPOTENCY_KEY.match(idempotency_key):
         raise IdempotencyKeyRequired()
     order, replayed = await service.place_order(
         services.db, buyer_id=buyer_id, listing_id=body.listing_id, quantity=body.quantity,

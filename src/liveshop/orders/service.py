@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,11 +27,12 @@ from liveshop.orders.store import Order
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 from liveshop.rooms.service import access_room, get_public_room
 
+_VIEW_FIELDS = tuple(name for name in Order.__slots__ if name not in ("request_fingerprint", "idempotency_key"))
+
 
 def order_view(order: Order) -> dict[str, Any]:
-    data = asdict(order)
-    data.pop("request_fingerprint")
-    data.pop("idempotency_key")
+    # Not dataclasses.asdict: it deep-copies every value, a third of a 201's cost in a rush.
+    data = {name: getattr(order, name) for name in _VIEW_FIELDS}
     data["price_breakdown"] = {
         "items": [
             {

@@ -22,7 +22,8 @@ def signing_key(secret_key: str) -> bytes:
 
 
 def _sign(key: bytes, body: str) -> str:
-    mac = hmac.new(key, body.encode(), hashlib.sha256).digest()[:16]
+    # hmac.digest: the one-shot C path, several times faster than hmac.new(...).digest().
+    mac = hmac.digest(key, body.encode(), "sha256")[:16]
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 

@@ -231,6 +231,40 @@ def bench_engine(
         raise typer.Exit(1)
 
 
+@bench_app.command("stress")
+def bench_stress(
+    inventory: Annotated[str, typer.Option(help="stock engine: sql | memory | redis")] = "memory",
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="PostgreSQL server (a scratch database is made); default SQLite"),
+    ] = None,
+    redis_url: str = "redis://127.0.0.1:6379/0",
+    rounds: Annotated[int, typer.Option(min=1, help="sales, one after another")] = 30,
+    scale: Annotated[int, typer.Option(min=1, max=100, help="stock and buyers per round, × (1 = test size)")] = 10,
+    seed: int = 2026,
+) -> None:
+    """Many seeded randomized flash sales under chaos (retries, payments, cancels, late
+    payments racing the expiry sweep); fails on any oversell, loss or duplicate."""
+    import contextlib
+    import tempfile
+
+    from liveshop.bench.flash_sale import scratch_database
+    from liveshop.bench.stress import print_stress, run_stress
+
+    if inventory not in ("sql", "memory", "redis"):
+        raise typer.BadParameter("sql, memory or redis", param_hint="--inventory")
+    with contextlib.ExitStack() as stack:
+        if database_url and database_url.startswith("postgresql"):
+            url = stack.enter_context(scratch_database(database_url))
+        else:
+            url = database_url or f"sqlite+aiosqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/stress.db"
+        summary = run_stress(database_url=url, inventory_backend=inventory, redis_url=redis_url, rounds=rounds,
+                             scale=scale, seed=seed, console=console)
+    print_stress(summary, console)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
 @user_app.command("create")
 def user_create(
     username: str,

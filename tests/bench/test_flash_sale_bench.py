@@ -28,3 +28,14 @@ async def test_engine_bench_measures_and_audits(tmp_path):
     assert orders == 300 and ok
     assert 1 <= batches < 300  # concurrent buyers shared commits
     assert reserve_rate > 0 and durable_rate > 0 and single_ms > 0
+
+
+def test_stress_bench_runs_rounds_and_reports(tmp_path):
+    from liveshop.bench.stress import print_stress, run_stress
+
+    console = Console(record=True, width=120)
+    summary = run_stress(database_url=f"sqlite+aiosqlite:///{tmp_path / 'stress.db'}", inventory_backend="memory",
+                         redis_url="", rounds=2, scale=1, seed=5, console=console)
+    print_stress(summary, console)
+    assert summary.rounds == 2 and summary.orders > 0 and summary.ok
+    assert "oversold units" in console.export_text()

@@ -18,9 +18,11 @@ app = typer.Typer(help="liveshop: self-hosted live commerce.", no_args_is_help=T
 db_app = typer.Typer(help="Database schema (Alembic migrations).")
 bench_app = typer.Typer(help="Benchmarks, each with its same-run baselines.")
 user_app = typer.Typer(help="Accounts.")
+inventory_app = typer.Typer(help="Stock engines.")
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(bench_app, name="bench")
+app.add_typer(inventory_app, name="inventory")
 console = Console()
 
 
@@ -263,6 +265,34 @@ def bench_stress(
     print_stress(summary, console)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+@inventory_app.command("resync")
+def inventory_resync(
+    listing_ids: Annotated[list[int], typer.Argument(help="listings whose Redis state to rebuild")],
+    redis_url: Annotated[str | None, typer.Option(help="overrides LIVESHOP_REDIS_URL")] = None,
+) -> None:
+    """redis engine: rebuild listings' stock in Redis from the database (after a node crashed
+    mid-sale, units it had taken but never committed stay unsellable until then)."""
+    import redis.asyncio as aioredis
+
+    from liveshop.inventory.redis_engine import forget
+
+    settings = Settings()
+    url = redis_url or settings.redis_url
+    if not url:
+        raise typer.BadParameter("set LIVESHOP_REDIS_URL or --redis-url", param_hint="--redis-url")
+
+    async def run() -> int:
+        client = aioredis.Redis.from_url(url)
+        try:
+            return await forget(client, settings.redis_prefix, listing_ids)
+        finally:
+            await client.aclose()
+
+    removed = asyncio.run(run())
+    console.print(f"{len(listing_ids)} listing(s): {removed} Redis key(s) dropped; the next attempt reseeds "
+                  "each from the database")
 
 
 @user_app.command("create")

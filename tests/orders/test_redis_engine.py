@@ -257,3 +257,30 @@ async def test_redis_stopped_mid_sale_answers_503_and_selling_resumes_when_it_is
     finally:
         if redis_server.process and redis_server.process.poll() is None:
             redis_server.stop()
+
+
+async def test_units_a_crashed_node_took_come_back_with_inventory_resync(database_url, clock):
+    from typer.testing import CliRunner
+
+    from liveshop.cli import app as cli
+
+    async with nodes(database_url, clock, count=1) as (node,):
+        world = await live_listing(node, stock=2)
+        await place(node, await user(node), world.listing_id)  # seeds the listing in Redis
+        state, held = node.engine._state_keys(world.listing_id)
+        # A node that took the last unit in Redis and died before its batch committed:
+        taken = await node.engine._reserve(keys=[state, held, node.engine._idempotency_key(world.listing_id, 999_999, uuid.uuid4().hex)], args=[999_999, 1, "f", 60])
+        assert taken[0] == "ok", taken
+        with pytest.raises(SoldOut):
+            await place(node, await user(node), world.listing_id)
+        assert (await get_listing(node.db, listing_id=world.listing_id))["stock_left"] == 1  # the database knows
+
+        result = await asyncio.to_thread(CliRunner().invoke, cli, ["inventory", "resync", str(world.listing_id)], env={
+            "LIVESHOP_REDIS_URL": node.settings.redis_url, "LIVESHOP_REDIS_PREFIX": node.settings.redis_prefix,
+        })
+        assert result.exit_code == 0, result.output
+        assert "2 Redis key(s) dropped" in result.output
+        node.sold_out.clear(world.listing_id)  # or wait out the flag's TTL
+        order, _ = await place(node, await user(node), world.listing_id)
+        assert order.quantity == 1
+        assert (await get_listing(node.db, listing_id=world.listing_id))["stock_left"] == 0

@@ -19,7 +19,7 @@ message was lost). Redis unreachable → 503 `stock_engine_unavailable`; nothing
 
 Known gap (documented in docs/inventory.md): a node killed between the Lua script and its
 batch commit leaves those units taken in Redis until the listing is reseeded
-(`liveshop inventory resync`), an undersell, never an oversell.
+(`liveshop inventory resync LISTING`), an undersell, never an oversell.
 """
 
 from __future__ import annotations
@@ -120,6 +120,22 @@ class Facts:
     currency: str
 
 
+def state_keys(prefix: str, listing_id: int) -> tuple[str, str]:
+    """The listing's state hash and per-buyer hash, in one hash slot (Redis Cluster-safe)."""
+    slot = f"{prefix}{{l{listing_id}}}"
+    return f"{slot}:stock", f"{slot}:held"
+
+
+async def forget(redis: aioredis.Redis, prefix: str, listing_ids: list[int]) -> int:
+    """Drop listings' Redis state; the next attempt on any node reseeds it from the database.
+
+    Safe during a sale: the database stays the guard, so a reseed that cannot see claims
+    still in flight on other nodes can at worst fail their batch (503, retried), never oversell.
+    """
+    keys = [key for listing_id in listing_ids for key in state_keys(prefix, listing_id)]
+    return int(await redis.delete(*keys)) if keys else 0
+
+
 RoomListings = Callable[[int], Awaitable[list[int]]]
 OrderByKey = Callable[[int, str], Awaitable[Any]]
 
@@ -198,8 +214,7 @@ class RedisStockEngine:
     # --- keys -----------------------------------------------------------------------------
 
     def _state_keys(self, listing_id: int) -> tuple[str, str]:
-        slot = f"{self._prefix}{{l{listing_id}}}"
-        return f"{slot}:stock", f"{slot}:held"
+        return state_keys(self._prefix, listing_id)
 
     def _idempotency_key(self, listing_id: int, buyer_id: int, key: str) -> str:
         return f"{self._prefix}{{l{listing_id}}}:key:{buyer_id}:{key}"
@@ -362,8 +377,7 @@ class RedisStockEngine:
         ])
 
     async def resync(self, listing_id: int) -> None:
-        """Forget the listing's Redis state; the next attempt on any node reseeds it."""
-        await self._redis.delete(*self._state_keys(listing_id))
+        await forget(self._redis, self._prefix, [listing_id])
 
     async def _resync_loop(self) -> None:
         while True:

@@ -138,7 +138,7 @@ class GroupCommit:
     def open_batch(self) -> Batch:
         """The batch a new claim joins."""
         batches = self._batches
-        if not batches or len(batches[-1]) >= self.max_batch:
+        if not batches or len(batches[-1].buyer_ids) >= self.max_batch:  # not len(batch): a Python call
             batches.append(Batch())
         return batches[-1]
 

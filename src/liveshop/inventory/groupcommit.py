@@ -13,6 +13,7 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -103,6 +104,31 @@ class Batch:
                 fut.set_result(answer)
         if self._done is not None:
             self._done.set_result(None)
+
+
+@dataclass(frozen=True, slots=True)
+class KnownKey:
+    """An Idempotency-Key whose order is durable."""
+
+    fingerprint: str
+    order_id: int
+
+
+async def replay(
+    earlier: Batch | KnownKey, buyer_id: int, key: str, fingerprint: str,
+    load_order: Callable[[int], Awaitable[Any]],
+) -> tuple[Any, bool]:
+    """A retry of a key this engine knows: its order as it is now (paid, expired...), as the
+    sql backend answers a replay; waits for the commit if the claim is still in a batch."""
+    if isinstance(earlier, KnownKey):
+        if earlier.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        return await load_order(earlier.order_id), True
+    index = earlier.find(buyer_id, key)
+    if earlier.fingerprints[index] != fingerprint:
+        raise IdempotencyKeyReused()
+    order, _ = await earlier.outcome(index)
+    return await load_order(order.id), True
 
 
 Kind = Literal["created", "replay", "mismatch"]

@@ -30,8 +30,7 @@ from liveshop.inventory.errors import (
     SoldOut,
     StockEngineUnavailable,
 )
-from liveshop.inventory.groupcommit import Batch, Flush, GroupCommit, Kind
-from liveshop.orders.errors import IdempotencyKeyReused
+from liveshop.inventory.groupcommit import Batch, Flush, GroupCommit, Kind, KnownKey, replay
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 
 __all__ = ["MemoryStockEngine", "StockEngineUnavailable", "KnownKey", "HotListing"]
@@ -54,14 +53,6 @@ class HotListing:
     held: dict[int, int] = field(default_factory=dict)
     in_flight: int = 0
     stale: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class KnownKey:
-    """An Idempotency-Key whose order is durable."""
-
-    fingerprint: str
-    order_id: int
 
 
 # Collaborators from the orders capability (the engine never reads its tables itself):
@@ -175,16 +166,7 @@ class MemoryStockEngine:
         return batch, index
 
     async def _replay(self, earlier: Batch | KnownKey, buyer_id: int, key: str, fingerprint: str) -> tuple[Any, bool]:
-        if isinstance(earlier, KnownKey):
-            if earlier.fingerprint != fingerprint:
-                raise IdempotencyKeyReused()
-            return await self._load_order(earlier.order_id), True
-        index = earlier.find(buyer_id, key)
-        if earlier.fingerprints[index] != fingerprint:
-            raise IdempotencyKeyReused()
-        order, _ = await earlier.outcome(index)
-        # The order as it is now (paid, expired...), as the sql backend answers a replay.
-        return await self._load_order(order.id), True
+        return await replay(earlier, buyer_id, key, fingerprint, self._load_order)
 
     # --- after the commit ---------------------------------------------------------------
 

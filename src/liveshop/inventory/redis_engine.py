@@ -47,8 +47,8 @@ from liveshop.inventory.errors import (
     SoldOut,
     StockEngineUnavailable,
 )
-from liveshop.inventory.groupcommit import Batch, Flush, GroupCommit, Kind
-from liveshop.inventory.memory import KnownKey, KnownKeys, LoadOrder, RoomStatus
+from liveshop.inventory.groupcommit import Batch, Flush, GroupCommit, Kind, KnownKey, replay
+from liveshop.inventory.memory import KnownKeys, LoadOrder, RoomStatus
 from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders.errors import IdempotencyKeyReused
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
@@ -300,15 +300,7 @@ class RedisStockEngine:
         raise NotEnoughStock(f"Only {answer[1]} left", listing_id=listing_id, stock_left=int(answer[1]))
 
     async def _replay(self, earlier: Batch | KnownKey, buyer_id: int, key: str, fingerprint: str) -> tuple[Any, bool]:
-        if isinstance(earlier, KnownKey):
-            if earlier.fingerprint != fingerprint:
-                raise IdempotencyKeyReused()
-            return await self._load_order(earlier.order_id), True
-        index = earlier.find(buyer_id, key)
-        if earlier.fingerprints[index] != fingerprint:
-            raise IdempotencyKeyReused()
-        order, _ = await earlier.outcome(index)
-        return await self._load_order(order.id), True
+        return await replay(earlier, buyer_id, key, fingerprint, self._load_order)
 
     async def _replay_committed(self, buyer_id: int, key: str, fingerprint: str) -> tuple[Any, bool]:
         """Redis knows the key: its order is durable, or a batch on some node is committing it."""

@@ -14,7 +14,8 @@ from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
 from liveshop.inventory import service as inventory
 from liveshop.inventory.errors import SoldOut
-from liveshop.inventory.memory import KnownKey, MemoryStockEngine
+from liveshop.inventory.groupcommit import KnownKey
+from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders import store

@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         if settings.auto_migrate:
             await upgrade(services.db)
         services.hub.start()
+        if services.bus:
+            services.bus.start()
         if services.engine:
             services.engine.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     await task
             if services.engine:
                 await services.engine.stop()
+            if services.bus:
+                await services.bus.stop()
             await services.hub.stop()
             await services.db.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from liveshop.core.auth.cache import SessionCache
 from liveshop.core.auth.passwords import Passwords
@@ -17,6 +18,9 @@ from liveshop.inventory.soldout import SoldOutFlags
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
+
+if TYPE_CHECKING:
+    from liveshop.realtime.bus import RedisRoomBus
 
 
 @dataclass
@@ -33,6 +37,8 @@ class Services:
     sold_out: SoldOutFlags
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
+    # Cross-node room fan-out; None without Redis (one node serves each room).
+    bus: RedisRoomBus | None = None
 
     @property
     def sandbox(self) -> SandboxProvider:
@@ -59,6 +65,17 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         chat_budget=settings.chat_budget_per_tick,
     )
     db.listeners.append(hub.publish)
+    bus = None
+    if settings.redis_url:
+        import redis.asyncio as aioredis
+
+        from liveshop.realtime.bus import RedisRoomBus
+
+        bus = RedisRoomBus(
+            aioredis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=1),
+            hub, prefix=settings.redis_prefix,
+        )
+        db.listeners.append(bus.publish)
     sold_out = SoldOutFlags(ttl_seconds=settings.sold_out_flag_seconds)
     db.listeners.append(sold_out.observe)
     engine = _stock_engine(settings, db, sold_out)
@@ -76,6 +93,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         signing_key=settings.session_signing_key,
         sold_out=sold_out,
         engine=engine,
+        bus=bus,
     )
 
 

@@ -155,3 +155,21 @@ async def test_hub_runs_on_its_own_tick(store):
         assert orjson.loads(frame)["events"][0]["seq"] == 1
     finally:
         await hub.stop()
+
+
+async def test_a_critical_event_whose_bus_message_was_lost_is_caught_up_from_the_store(hub, store):
+    conn, _ = await hub.subscribe(1, None)
+    critical(store, 1)  # committed on another node; its pub/sub message never arrived here
+    await hub.tick()
+    assert [e for f in drain(conn) for e in f["events"]] == []
+    await hub.catch_up(1)  # the bus does this every couple of seconds
+    await hub.tick()
+    assert [e["seq"] for f in drain(conn) for e in f["events"]] == [1]
+
+
+async def test_counters_add_the_viewers_of_other_nodes(hub):
+    conn, _ = await hub.subscribe(1, None)
+    hub.set_shared_counters(1, likes=40, other_viewers=7)
+    await hub.tick()
+    assert drain(conn)[-1]["counters"] == {"viewers": 8, "likes": 40}
+    assert hub.viewers(1) == 8 and hub.local_viewers(1) == 1

@@ -82,6 +82,8 @@ class RoomChannel:
     purchases: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50))
     chat: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=500))
     likes: int = 0
+    # Viewers connected to other nodes (the cross-node bus keeps it fresh; 0 on one node).
+    other_viewers: int = 0
     counters_sent: tuple[int, int] = (-1, -1)
     last_frame_at: float = 0.0
     idle_since: float | None = None
@@ -106,6 +108,8 @@ class RoomHub:
         self._opening: dict[int, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
         self.frames_encoded = 0
+        # Set by the cross-node bus: likes go to the shared counter as well.
+        self.on_likes: Callable[[int, int], None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -145,6 +149,8 @@ class RoomHub:
             channel.chat.append(event)
 
     def add_likes(self, room_id: int, count: int) -> int:
+        if self.on_likes is not None:
+            self.on_likes(room_id, count)
         channel = self._rooms.get(room_id)
         if channel is None:
             return 0
@@ -153,7 +159,33 @@ class RoomHub:
 
     def viewers(self, room_id: int) -> int:
         channel = self._rooms.get(room_id)
+        return len(channel.connections) + channel.other_viewers if channel else 0
+
+    # --- what the cross-node bus reads and sets ----------------------------------------
+
+    def open_rooms(self) -> list[int]:
+        """Rooms with a channel on this node (viewers now or in the last minute)."""
+        return list(self._rooms)
+
+    def local_viewers(self, room_id: int) -> int:
+        channel = self._rooms.get(room_id)
         return len(channel.connections) if channel else 0
+
+    def set_shared_counters(self, room_id: int, *, likes: int, other_viewers: int) -> None:
+        channel = self._rooms.get(room_id)
+        if channel is not None:
+            channel.likes = likes
+            channel.other_viewers = other_viewers
+
+    async def catch_up(self, room_id: int) -> None:
+        """Queue critical events the store has beyond what this node delivered (a pub/sub
+        message between nodes is at most once; the store is the record)."""
+        channel = self._rooms.get(room_id)
+        if channel is None:
+            return
+        if await self._load_last_seq(room_id) > channel.delivered_seq:
+            for event in await self._load_events(room_id, channel.delivered_seq, BACKLOG_LIMIT):
+                channel.held.setdefault(event["seq"], event)
 
     def total_connections(self) -> int:
         return sum(len(c.connections) for c in self._rooms.values())
@@ -299,4 +331,4 @@ class RoomHub:
         return sorted(keep, key=lambda c: c.get("id", 0))
 
     def _counters(self, channel: RoomChannel) -> dict[str, int]:
-        return {"viewers": len(channel.connections), "likes": channel.likes}
+        return {"viewers": len(channel.connections) + channel.other_viewers, "likes": channel.likes}

@@ -21,6 +21,7 @@ from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_hand
 from liveshop.core.migrate import upgrade
 from liveshop.engagement.api import router as engagement_router
 from liveshop.inventory.api import router as inventory_router
+from liveshop.moderation.api import router as moderation_router
 from liveshop.orders import service as orders_service
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.hot_path import HotOrderRoute
@@ -102,7 +103,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, realtime_router, analytics_router, pages_router,
+        engagement_router, moderation_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

@@ -15,6 +15,7 @@ from liveshop.core.db import Database
 from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
+from liveshop.moderation.service import Moderation
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
@@ -35,6 +36,7 @@ class Services:
     revocations: RevocationList
     signing_key: bytes
     sold_out: SoldOutFlags
+    moderation: Moderation
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -92,6 +94,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         revocations=RevocationList(),
         signing_key=settings.session_signing_key,
         sold_out=sold_out,
+        moderation=Moderation(rate_per_second=settings.chat_rate_per_second, burst=settings.chat_burst),
         engine=engine,
         bus=bus,
     )

@@ -5,6 +5,7 @@ from liveshop.core.auth import store as auth  # noqa: F401
 from liveshop.core.db import metadata
 from liveshop.engagement import store as engagement  # noqa: F401
 from liveshop.inventory import store as inventory  # noqa: F401
+from liveshop.moderation import store as moderation  # noqa: F401
 from liveshop.orders import store as orders  # noqa: F401
 from liveshop.realtime import store as realtime  # noqa: F401
 from liveshop.rooms import store as rooms  # noqa: F401

@@ -95,6 +95,20 @@ async def test_stock_ticks_are_coalesced_and_chat_is_sampled_staff_first(hub):
     assert len(chat) == 3 and {0, 4} <= set(chat)
 
 
+async def test_a_busy_chat_keeps_staff_then_buyers_and_fans_then_the_latest_of_the_rest(hub):
+    (conn, _) = await hub.subscribe(1, None)
+    for i in range(1, 13):
+        hub.publish(1, {"type": "comment", "id": i, "text": f"m{i}", "user": {"id": i, "name": "u"},
+                        "staff": "operator" if i == 7 else None, "buyer": i == 2, "fan": i == 3})
+    await hub.tick()
+    chat = [e["id"] for e in drain(conn)[0]["events"] if e["type"] == "comment"]
+    assert chat == [2, 3, 7]  # budget 3: the operator, the buyer, the fan; in posting order
+    for i in range(20, 26):
+        hub.publish(1, {"type": "comment", "id": i, "text": "x", "user": {"id": i, "name": "u"}, "staff": None})
+    await hub.tick()
+    assert [e["id"] for e in drain(conn)[0]["events"]] == [23, 24, 25]  # otherwise the most recent
+
+
 async def test_a_slow_client_loses_chat_first_and_is_closed_before_losing_a_critical_event(hub, store):
     (slow, _) = await hub.subscribe(1, None)
     (fast, _) = await hub.subscribe(1, None)

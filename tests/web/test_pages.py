@@ -151,3 +151,28 @@ async def test_merchant_back_office_adds_a_product_and_schedules_a_show(browser,
     await page.locator("#rooms tr", has_text="Weekend teaware special").locator("a", has_text="中控台").click()
     await expect(page.locator("#status")).to_have_text("未开播")
     assert errors == []
+
+
+async def test_moderation_on_the_viewer_page_blocked_reason_and_deleted_message(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+        await http.post(f"/api/v1/shops/{shop.shop_id}/banned-words", json={"word": "加微信"}, headers=shop.merchant)
+        other = await account(http)
+        rude = (await http.post(f"/api/v1/rooms/{shop.room_id}/comments", json={"text": "rude words"},
+                                headers=other)).json()
+        viewer = await account(http)
+    errors = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+    await page.goto(f"{base}/rooms/{shop.room_id}")
+    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    await expect(page.locator(f'#comments [data-comment-id="{rude["id"]}"]')).to_have_count(1)
+    await page.fill("#comment-text", "便宜 加 微 信")
+    await page.click("#comment-form button[type=submit]")
+    await expect(page.locator("#banner")).to_contain_text("含有本直播间不允许的词： 加微信")
+    async with httpx.AsyncClient(base_url=base) as http:
+        r = await http.delete(f"/api/v1/rooms/{shop.room_id}/comments/{rude['id']}", headers=shop.merchant)
+        assert r.status_code == 204
+    await expect(page.locator(f'#comments [data-comment-id="{rude["id"]}"]')).to_have_count(0, timeout=3000)
+    assert errors == []

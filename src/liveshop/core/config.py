@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     tick_seconds: float = Field(default=0.1, gt=0, le=5)
     chat_budget_per_tick: int = Field(default=30, ge=1)
+    # Chat flood control per viewer and room (token bucket, per node): steady rate and burst.
+    chat_rate_per_second: float = Field(default=1.0, gt=0, le=100)
+    chat_burst: int = Field(default=5, ge=1, le=100)
     auto_migrate: bool = True
     # Adds POST /api/v1/bench/echo, the same-stack baseline of `liveshop bench flash-sale`.
     bench_routes: bool = False

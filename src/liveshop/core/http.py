@@ -104,6 +104,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LiveshopError)
     async def _liveshop(request: Request, exc: LiveshopError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if "retry_after_seconds" in exc.data:
+            headers = {"Retry-After": str(exc.data["retry_after_seconds"])}
         return problem_response(exc.problem(request.url.path), headers)
 
     @app.exception_handler(RequestValidationError)

@@ -30,7 +30,14 @@ class CommentOut(BaseModel):
     user: CommentAuthor
     text: str
     staff: str | None
+    buyer: bool = False
+    fan: bool = False
     at: str
+
+
+class FollowOut(BaseModel):
+    following: bool
+    followers: int
 
 
 class ReservationOut(BaseModel):
@@ -40,8 +47,10 @@ class ReservationOut(BaseModel):
 
 @router.post("/rooms/{room_id}/comments", status_code=201, response_model=CommentOut)
 async def post_comment(room_id: PathId, body: CommentIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """Chat. Refused with a reason when the author is muted or banned, the room is in
+    followers-only or slow mode, messages come too fast, or the text contains a banned word."""
     return await service.post_comment(
-        services.db, user=user, room_id=room_id, text=body.text, now=services.clock.now()
+        services.db, services.moderation, user=user, room_id=room_id, text=body.text, now=services.clock.now()
     )
 
 
@@ -55,7 +64,8 @@ async def recent_comments(
 @router.post("/rooms/{room_id}/likes")
 async def like(room_id: PathId, body: LikeIn, user: CurrentUser, services: ServicesDep) -> dict[str, int]:
     """Likes are counters: they reach viewers aggregated, once per tick."""
-    likes = await service.like(services.db, room_id=room_id, count=body.count, add_likes=services.hub.add_likes)
+    likes = await service.like(services.db, user=user, room_id=room_id, count=body.count,
+                               add_likes=services.hub.add_likes, now=services.clock.now())
     return {"likes": likes}
 
 
@@ -69,3 +79,18 @@ async def reserve(room_id: PathId, user: CurrentUser, services: ServicesDep) -> 
 async def reservation_state(room_id: PathId, user: OptionalUser, services: ServicesDep) -> ReservationOut:
     mine, count = await service.reservation_state(services.db, user=user, room_id=room_id)
     return ReservationOut(reserved=mine, reservations=count)
+
+
+@router.post("/shops/{shop_id}/follow", response_model=FollowOut)
+async def follow(shop_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=True, now=services.clock.now())
+
+
+@router.delete("/shops/{shop_id}/follow", response_model=FollowOut)
+async def unfollow(shop_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=False, now=services.clock.now())
+
+
+@router.get("/shops/{shop_id}/follow", response_model=FollowOut)
+async def follow_state(shop_id: PathId, user: OptionalUser, services: ServicesDep) -> dict[str, Any]:
+    return await service.follow_state(services.db, user=user, shop_id=shop_id)

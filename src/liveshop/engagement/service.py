@@ -1,4 +1,4 @@
-"""Chat, likes and reservations of a room."""
+"""Chat, likes, follows and reservations."""
 
 from __future__ import annotations
 
@@ -7,11 +7,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from liveshop.catalog import store as catalog_store
 from liveshop.catalog.access import shop_role
+from liveshop.catalog.errors import ShopNotFound
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.engagement import store
 from liveshop.engagement.errors import CommentEmpty, ReservationClosed
+from liveshop.moderation import service as moderation_service
+from liveshop.moderation.errors import Banned, CommentBlocked
+from liveshop.moderation.service import Moderation
+from liveshop.orders import store as orders_store
 from liveshop.realtime.events import publish_best_effort
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 from liveshop.rooms.service import get_public_room
@@ -26,18 +32,26 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def comment_event(row: dict[str, Any]) -> dict[str, Any]:
+def comment_event(row: dict[str, Any], *, buyer: bool = False, fan: bool = False) -> dict[str, Any]:
     return {
         "id": row["id"],
         "user": {"id": row["user_id"], "name": row["username"]},
         "text": row["text"],
         "staff": row["staff"],
+        # Who is talking, for the chat lane's sampling (staff, then buyers and fans, first).
+        "buyer": buyer,
+        "fan": fan,
         "at": row["created_at"].isoformat(),
     }
 
 
-async def post_comment(db: Database, *, user: User, room_id: int, text: str, now: datetime) -> dict[str, Any]:
-    text = clean_text(text)
+async def post_comment(
+    db: Database, moderation: Moderation, *, user: User, room_id: int, text: str, now: datetime
+) -> dict[str, Any]:
+    """Post to the room's chat, through the moderation gate (sanctions, chat mode, rate
+    limit, banned words). A blocked comment is not stored or broadcast; its author is told
+    why, and the block is in the audit log."""
+    text = clean_text(text)[:MAX_COMMENT_CHARS]
     if not text:
         raise CommentEmpty()
     async with db.transaction() as tx:
@@ -45,18 +59,22 @@ async def post_comment(db: Database, *, user: User, room_id: int, text: str, now
         if room.status == "ended":
             raise RoomEnded("Chat is closed: the show has ended")
         role = await shop_role(tx.conn, user, room.shop_id)
-        row = await store.insert_comment(
-            tx.conn,
-            room_id=room_id,
-            user_id=user.id,
-            username=user.username,
-            text=text[:MAX_COMMENT_CHARS],
-            staff=role,
-            created_at=now,
+        blocked = await moderation_service.gate_comment(
+            tx.conn, moderation, user=user, room=room, role=role, text=text, now=now
         )
-        event = comment_event(row)
-        publish_best_effort(tx, room_id, "comment", event)
-        return event
+        if blocked is None:
+            row = await store.insert_comment(
+                tx.conn, room_id=room_id, user_id=user.id, username=user.username, text=text, staff=role,
+                created_at=now,
+            )
+            event = comment_event(
+                row, buyer=await orders_store.has_ordered_in_room(tx.conn, room_id, user.id),
+                fan=await store.is_following(tx.conn, user.id, room.shop_id),
+            )
+            publish_best_effort(tx, room_id, "comment", event)
+            return event
+    await moderation_service.record_blocked(db, user=user, room=room, word=blocked, now=now)
+    raise CommentBlocked(reason="banned_word", word=blocked)
 
 
 async def recent_comments(db: Database, *, room_id: int, limit: int = 50) -> list[dict[str, Any]]:
@@ -82,9 +100,33 @@ async def reservation_state(db: Database, *, user: User | None, room_id: int) ->
         return mine, count
 
 
-async def like(db: Database, *, room_id: int, count: int, add_likes: Callable[[int, int], int]) -> int:
+async def like(
+    db: Database, *, user: User, room_id: int, count: int, add_likes: Callable[[int, int], int], now: datetime
+) -> int:
     async with db.transaction(write=False) as tx:
         room = await get_public_room(tx.conn, room_id)
+        banned = await moderation_service.is_banned(tx.conn, shop_id=room.shop_id, user_id=user.id, now=now)
     if room.status != "live":
         raise RoomNotLive()
+    if banned:
+        raise Banned()
     return add_likes(room_id, count)
+
+
+async def follow_shop(db: Database, *, user: User, shop_id: int, follow: bool, now: datetime) -> dict[str, Any]:
+    async with db.transaction() as tx:
+        if await catalog_store.shop_by_id(tx.conn, shop_id) is None:
+            raise ShopNotFound()
+        if follow:
+            await store.follow(tx.conn, user.id, shop_id, now)
+        else:
+            await store.unfollow(tx.conn, user.id, shop_id)
+        return {"following": follow, "followers": await store.follower_count(tx.conn, shop_id)}
+
+
+async def follow_state(db: Database, *, user: User | None, shop_id: int) -> dict[str, Any]:
+    async with db.transaction(write=False) as tx:
+        if await catalog_store.shop_by_id(tx.conn, shop_id) is None:
+            raise ShopNotFound()
+        following = user is not None and await store.is_following(tx.conn, user.id, shop_id)
+        return {"following": following, "followers": await store.follower_count(tx.conn, shop_id)}

@@ -218,6 +218,15 @@ async def orders_of_room(conn: AsyncConnection, room_id: int, limit: int) -> lis
     return [_order(r) for r in rows]
 
 
+async def has_ordered_in_room(conn: AsyncConnection, room_id: int, buyer_id: int) -> bool:
+    row = (
+        await conn.execute(
+            select(orders.c.id).where(orders.c.room_id == room_id, orders.c.buyer_id == buyer_id).limit(1)
+        )
+    ).first()
+    return row is not None
+
+
 async def room_sales(conn: AsyncConnection, room_id: int) -> dict[str, int]:
     """Order counts per status and paid GMV of one room."""
     rows = await conn.execute(

@@ -15,7 +15,8 @@ from liveshop.core.db import Tx
 from liveshop.realtime import store
 
 CRITICAL_TYPES = frozenset(
-    {"listing_added", "listing_updated", "pinned", "sold_out", "back_in_stock", "room_status"}
+    {"listing_added", "listing_updated", "pinned", "sold_out", "back_in_stock", "room_status",
+     "comment_deleted", "moderation", "chat_mode"}
 )
 BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase"})
 

@@ -3,8 +3,8 @@
 Lanes:
 - critical events carry the room's sequence number; they are delivered in order, never
   dropped (a connection that cannot take one is closed so its client resumes with since=);
-- stock ticks are coalesced to the latest value per listing; purchases and chat are
-  sampled to a per-tick budget, staff messages first;
+- stock ticks are coalesced to the latest value per listing; purchases are best effort;
+  chat is sampled to a per-tick budget: staff first, then buyers and fans, then the rest;
 - likes and viewers travel as counters.
 """
 
@@ -145,7 +145,7 @@ class RoomHub:
             channel.stock[event["listing_id"]] = event
         elif kind == "purchase":
             channel.purchases.append(event)
-        elif kind in ("comment", "comment_deleted"):
+        elif kind == "comment":
             channel.chat.append(event)
 
     def add_likes(self, room_id: int, count: int) -> int:
@@ -322,13 +322,15 @@ class RoomHub:
         return out
 
     def _sample_chat(self, channel: RoomChannel) -> list[dict[str, Any]]:
+        """At most the budget per tick: the host's and operator's messages first, then those
+        of buyers and fans, then the most recent of the rest; shown in posting order."""
         if len(channel.chat) <= self.chat_budget:
             return list(channel.chat)
-        staff = [c for c in channel.chat if c.get("staff") or c["type"] == "comment_deleted"]
-        others = [c for c in channel.chat if not (c.get("staff") or c["type"] == "comment_deleted")]
-        keep = staff[: self.chat_budget]
-        keep += others[-(self.chat_budget - len(keep)) :] if len(keep) < self.chat_budget else []
-        return sorted(keep, key=lambda c: c.get("id", 0))
+        ranked = sorted(
+            channel.chat,
+            key=lambda c: (0 if c.get("staff") else 1 if (c.get("buyer") or c.get("fan")) else 2, -c.get("id", 0)),
+        )
+        return sorted(ranked[: self.chat_budget], key=lambda c: c.get("id", 0))
 
     def _counters(self, channel: RoomChannel) -> dict[str, int]:
         return {"viewers": len(channel.connections) + channel.other_viewers, "likes": channel.likes}

@@ -117,6 +117,18 @@ document.addEventListener("DOMContentLoaded", () => {
       case "comment":
         addComment(ev);
         return;
+      case "comment_deleted": {
+        const gone = document.querySelector(`#comments [data-comment-id="${Number(ev.comment_id)}"]`);
+        if (gone) gone.remove();
+        return;
+      }
+      case "moderation":
+        ticker(`${ev.user.name} ${ev.action === "banned" ? T.was_banned : T.was_muted}`);
+        return;
+      case "chat_mode":
+        if (ev.slow_mode_seconds) ticker(`${T.slow_mode_on} ${ev.slow_mode_seconds} ${T.seconds}`);
+        if (ev.followers_only) ticker(T.followers_only_on);
+        return;
       default:
         return;
     }
@@ -178,7 +190,11 @@ document.addEventListener("DOMContentLoaded", () => {
     const text = input.value.trim();
     if (!text) return;
     try { await api("POST", `/api/v1/rooms/${roomId}/comments`, { text }); input.value = ""; }
-    catch (err) { banner(err.message, "error"); }
+    catch (err) {
+      // Moderation refusals in the page's language; the blocked word so the author can rephrase.
+      const own = err.code && T["err_" + err.code];
+      banner(own ? (err.code === "comment_blocked" ? `${own} ${err.problem.word}` : own) : err.message, "error");
+    }
   });
   $("like").addEventListener("click", async () => {
     if (!ME) return;

@@ -176,3 +176,45 @@ async def test_moderation_on_the_viewer_page_blocked_reason_and_deleted_message(
         assert r.status_code == 204
     await expect(page.locator(f'#comments [data-comment-id="{rude["id"]}"]')).to_have_count(0, timeout=3000)
     assert errors == []
+
+
+async def test_under_a_chat_flood_the_page_stays_responsive_and_a_flash_listing_shows_within_a_second(
+    browser, live_server
+):
+    import asyncio
+    import time
+
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+    errors = []
+    page = await new_page(browser, errors)
+    await page.goto(f"{base}/rooms/{shop.room_id}?lang=en")
+    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    limits = httpx.Limits(max_connections=40)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        stop = asyncio.Event()
+
+        async def flood(worker):  # the host is not rate limited: the worst case for a viewer page
+            i = 0
+            while not stop.is_set():
+                await http.post(f"/api/v1/rooms/{shop.room_id}/comments", json={"text": f"flood {worker}-{i}"},
+                                headers=shop.merchant)
+                i += 1
+
+        flooders = [asyncio.create_task(flood(w)) for w in range(30)]
+        await asyncio.sleep(1.5)
+        started = time.monotonic()
+        assert await page.evaluate("() => 1") == 1
+        assert time.monotonic() - started < 0.5  # the page's main thread answers at once
+        lst = await listing(http, shop, stock=5, price_cents=4200)
+        listed_at = time.monotonic()
+        await expect(page.locator("#listings li")).to_have_count(1, timeout=1000)
+        shown_after = time.monotonic() - listed_at
+        stop.set()
+        await asyncio.gather(*flooders)
+    assert shown_after < 1.0 and lst["price_cents"] == 4200
+    await expect(page.locator("#chat-more")).to_be_visible()
+    assert int(await page.locator("#chat-more").get_attribute("data-skipped")) > 0
+    assert await page.locator("#comments li").count() <= 150
+    assert errors == []

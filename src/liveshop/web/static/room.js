@@ -65,14 +65,43 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function render() { renderStatus(); renderPinned(); renderListings(); }
 
-  function addComment(c) {
+  // Chat is drawn at a bounded rate so a flood never freezes the page: at most CHAT_PER_DRAW
+  // messages every CHAT_DRAW_MS (staff first), the rest counted in "N more". Everything else
+  // (cards, stock, sold out) is drawn as it arrives.
+  const CHAT_PER_DRAW = 6, CHAT_DRAW_MS = 250, CHAT_KEEP = 150;
+  let chatQueue = [], chatSkipped = 0;
+
+  function drawComment(c) {
     const ul = $("comments");
     const li = el("li", { class: "comment" + (c.staff ? " staff" : ""), dataset: { commentId: c.id } },
       el("span", { class: "author" }, c.user.name + (c.staff ? " ★" : "")), " ", el("span", { class: "text" }, c.text));
     ul.append(li);
-    while (ul.children.length > 200) ul.firstChild.remove();
-    ul.scrollTop = ul.scrollHeight;
+    while (ul.children.length > CHAT_KEEP) ul.firstChild.remove();
   }
+
+  function addComment(c) { chatQueue.push(c); }
+
+  function drawChat() {
+    if (chatQueue.length) {
+      let batch = chatQueue;
+      chatQueue = [];
+      if (batch.length > CHAT_PER_DRAW) {
+        const staff = batch.filter((c) => c.staff);
+        const rest = batch.filter((c) => !c.staff);
+        const keep = staff.slice(-CHAT_PER_DRAW).concat(rest.slice(-Math.max(0, CHAT_PER_DRAW - staff.length)));
+        chatSkipped += batch.length - keep.length;
+        batch = keep.sort((a, b) => a.id - b.id);
+      }
+      for (const c of batch) drawComment(c);
+      $("comments").scrollTop = $("comments").scrollHeight;
+    }
+    const more = $("chat-more");
+    more.hidden = chatSkipped === 0;
+    more.textContent = `+${chatSkipped} ${T.more_messages}`;
+    more.dataset.skipped = chatSkipped;
+  }
+  setInterval(drawChat, CHAT_DRAW_MS);
+  $("chat-more").addEventListener("click", () => { chatSkipped = 0; drawChat(); });
 
   function ticker(text) {
     const t = $("ticker");
@@ -146,7 +175,8 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const l of all) listings.set(l.id, l);
     pinnedId = room.pinned_listing_id;
     $("comments").replaceChildren();
-    for (const c of comments) addComment(c);
+    chatQueue = [];
+    for (const c of comments) drawComment(c);
     $("viewers").textContent = room.viewers;
     $("likes").textContent = room.likes;
     render();

@@ -267,6 +267,22 @@ def bench_stress(
         raise typer.Exit(1)
 
 
+@bench_app.command("fanout")
+def bench_fanout(
+    clients: Annotated[int, typer.Option(min=1, max=50_000, help="WebSocket viewers in the room")] = 5000,
+    rate: Annotated[float, typer.Option(min=1, help="chat messages published per second")] = 200.0,
+    seconds: Annotated[float, typer.Option(min=1, help="measured seconds per run")] = 10.0,
+    flood: Annotated[bool, typer.Option(help="also a run at 10× the room's chat budget")] = True,
+) -> None:
+    """Room fan-out over WebSocket against a bare asyncio server writing the same frames."""
+    from liveshop.bench.fanout import FanoutOptions, fanout_ok, print_fanout, run_fanout
+
+    result = run_fanout(FanoutOptions(clients=clients, rate=rate, seconds=seconds, flood=flood), console)
+    print_fanout(result, console)
+    if not fanout_ok(result):
+        raise typer.Exit(1)
+
+
 @inventory_app.command("resync")
 def inventory_resync(
     listing_ids: Annotated[list[int], typer.Argument(help="listings whose Redis state to rebuild")],

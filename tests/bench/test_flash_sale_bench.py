@@ -38,3 +38,17 @@ def test_stress_bench_runs_rounds_and_reports(tmp_path):
     print_stress(summary, console)
     assert summary.rounds == 2 and summary.orders > 0 and summary.ok
     assert "oversold units" in console.export_text()
+
+
+def test_fanout_bench_measures_liveshop_and_the_bare_baseline():
+    from liveshop.bench.fanout import FanoutOptions, fanout_ok, print_fanout, run_fanout
+
+    console = Console(record=True, width=200)
+    result = run_fanout(FanoutOptions(clients=30, rate=50, seconds=1.5, flood=False), console)
+    print_fanout(result, console)
+    bare, live = result.runs
+    assert bare.result["connected"] == live.result["connected"] == 30
+    assert bare.delivered_per_second > 0 and live.delivered_per_second > 0
+    assert live.result["chat"] > 0 and live.percentile(0.99) is not None
+    assert fanout_ok(result) and live.result["lost_critical"] == 0
+    assert "delivered msg/s ÷ bare asyncio server" in console.export_text()

@@ -9,17 +9,42 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi import APIRouter
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from liveshop.core.http import ServicesDep
 from liveshop.orders.api import OrderIn
 from liveshop.orders.hot_path import read_body
 
 router = APIRouter(prefix="/api/v1/bench", tags=["bench"], include_in_schema=False)
 
 LEAN_PATH = "/api/v1/bench/echo-lean"
+
+
+class PublishIn(BaseModel):
+    room_id: int = Field(ge=1)
+    messages: int = Field(ge=0, le=10_000)
+
+
+@router.post("/publish", status_code=202)
+async def publish(body: PublishIn, services: ServicesDep) -> dict[str, int]:
+    """Hands `messages` chat events to the room hub, as committed comments reach it, each
+    stamped with its send time: the load of `liveshop bench fanout` (no database, no gate)."""
+    now = time.time()
+    for _ in range(body.messages):
+        _published[0] += 1
+        services.hub.publish(body.room_id, {
+            "type": "comment", "id": _published[0], "user": {"id": 1, "name": "bench"}, "text": "bench message",
+            "staff": None, "buyer": False, "fan": False, "sent_at": now,
+        })
+    return {"published": body.messages}
+
+
+_published = [10**12]  # ids above any real comment's
 
 
 @router.post("/echo", status_code=201)

@@ -163,6 +163,10 @@ class RoomHub:
 
     # --- what the cross-node bus reads and sets ----------------------------------------
 
+    def has_channel(self, room_id: int) -> bool:
+        """The room has a channel here: it exists (checked when the channel opened)."""
+        return room_id in self._rooms
+
     def open_rooms(self) -> list[int]:
         """Rooms with a channel on this node (viewers now or in the last minute)."""
         return list(self._rooms)

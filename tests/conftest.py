@@ -221,3 +221,14 @@ def live_server(database_url: str, inventory: str) -> Iterator[ServerThread]:
     settings = make_settings(database_url, expiry_sweep_interval=0.5, **engine_settings(inventory))
     with ServerThread(settings) as server:
         yield server
+
+
+@pytest.fixture
+def gateway_server(database_url: str) -> Iterator[ServerThread]:
+    """A live server that also serves the room channel on its own port (`server.channel`)."""
+    from liveshop.bench.server import free_port
+
+    port = free_port()
+    with ServerThread(make_settings(database_url, channel_port=port)) as server:
+        server.channel = f"ws://127.0.0.1:{port}"  # type: ignore[attr-defined]
+        yield server

@@ -70,6 +70,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services.hub.start()
         if services.bus:
             services.bus.start()
+        gateway = None
+        if settings.channel_port:
+            from liveshop.realtime.gateway import ChannelGateway
+            from liveshop.rooms.service import public_room
+
+            async def room_exists(room_id: int) -> None:
+                await public_room(services.db, room_id=room_id)
+
+            gateway = ChannelGateway(services.hub, room_exists)
+            await gateway.start(settings.channel_host, settings.channel_port)
         if services.engine:
             services.engine.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
@@ -87,6 +97,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     await task
             if services.engine:
                 await services.engine.stop()
+            if gateway:
+                await gateway.stop()
             if services.bus:
                 await services.bus.stop()
             await services.hub.stop()

@@ -46,9 +46,10 @@ def test_fanout_bench_measures_liveshop_and_the_bare_baseline():
     console = Console(record=True, width=200)
     result = run_fanout(FanoutOptions(clients=30, rate=50, seconds=1.5, flood=False), console)
     print_fanout(result, console)
-    bare, live = result.runs
-    assert bare.result["connected"] == live.result["connected"] == 30
+    bare, live, route = result.runs
+    assert bare.result["connected"] == live.result["connected"] == route.result["connected"] == 30
+    assert route.delivered_per_second > 0 and route.result["lost_critical"] == 0
     assert bare.delivered_per_second > 0 and live.delivered_per_second > 0
     assert live.result["chat"] > 0 and live.percentile(0.99) is not None
     assert fanout_ok(result) and live.result["lost_critical"] == 0
-    assert "delivered msg/s ÷ bare asyncio server" in console.export_text()
+    assert "delivered msg/s ÷ bare asyncio server (liveshop gateway)" in console.export_text()

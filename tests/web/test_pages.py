@@ -218,3 +218,18 @@ async def test_under_a_chat_flood_the_page_stays_responsive_and_a_flash_listing_
     assert int(await page.locator("#chat-more").get_attribute("data-skipped")) > 0
     assert await page.locator("#comments li").count() <= 150
     assert errors == []
+
+
+@pytest.mark.browser
+async def test_the_viewer_page_uses_the_gateway_when_the_server_has_one(browser, gateway_server):
+    async with httpx.AsyncClient(base_url=gateway_server.base) as http:
+        shop = await shop_with_room(http)
+    page = await (await browser.new_context()).new_page()
+    sockets = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    await page.goto(f"{gateway_server.base}/rooms/{shop.room_id}")
+    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    assert sockets and sockets[0].startswith(gateway_server.channel)
+    async with httpx.AsyncClient(base_url=gateway_server.base) as http:
+        await listing(http, shop, stock=3)
+    await expect(page.locator("#listings li")).to_have_count(1, timeout=3000)

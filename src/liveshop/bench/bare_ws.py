@@ -10,14 +10,11 @@ compared with what this delivers to the same clients on the same machine.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import sys
 import time
 
 import orjson
-
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+from websockets.utils import accept_key
 
 
 def ws_frame(payload: bytes) -> bytes:
@@ -50,7 +47,7 @@ class Peer(asyncio.Protocol):
         for line in self.buffer.split(b"\r\n"):
             if line.lower().startswith(b"sec-websocket-key:"):
                 key = line.split(b":", 1)[1].strip()
-        accept = base64.b64encode(hashlib.sha1(key + GUID).digest())
+        accept = accept_key(key.decode()).encode()
         self.transport.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"  # type: ignore[union-attr]
                              b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
         self.peers.add(self.transport)  # type: ignore[arg-type]

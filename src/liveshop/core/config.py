@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     webhook_tolerance: int = Field(default=300, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     tick_seconds: float = Field(default=0.1, gt=0, le=5)
+    # The room channel also on a port of its own (realtime/gateway.py): frames written
+    # pre-framed to every viewer, for big rooms. None: only the ASGI routes.
+    channel_port: int | None = Field(default=None, ge=1, le=65535)
+    channel_host: str = "127.0.0.1"
     chat_budget_per_tick: int = Field(default=30, ge=1)
     # Chat flood control per viewer and room (token bucket, per node): steady rate and burst.
     chat_rate_per_second: float = Field(default=1.0, gt=0, le=100)

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -30,6 +30,19 @@ RING_SIZE = 1024
 BACKLOG_LIMIT = 2000
 GAP_WAIT_SECONDS = 1.0
 KEEPALIVE_SECONDS = 10.0
+
+
+class Viewer(Protocol):
+    """What the hub needs of a connection: the queue-backed one below (ASGI routes) or the
+    gateway's transport-backed one (realtime/gateway.py)."""
+
+    room_id: int
+    closed: bool
+    dropped_frames: int
+
+    def offer(self, frame: str, *, critical: bool) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class Connection:
@@ -74,7 +87,7 @@ class Connection:
 class RoomChannel:
     room_id: int
     delivered_seq: int
-    connections: set[Connection] = field(default_factory=set)
+    connections: set[Viewer] = field(default_factory=set)
     ring: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RING_SIZE))
     held: dict[int, dict[str, Any]] = field(default_factory=dict)
     gap_since: float | None = None
@@ -213,14 +226,19 @@ class RoomHub:
             self._opening.pop(room_id, None)
         return channel
 
-    async def subscribe(self, room_id: int, since: int | None) -> tuple[Connection, str]:
+    async def subscribe(
+        self, room_id: int, since: int | None, *, connection: Viewer | None = None
+    ) -> tuple[Any, str]:
         """Register a connection and build its first frame: what it missed since `since`.
+
+        `connection`: one of the gateway's transport-backed viewers (same `offer`/`close`
+        interface); by default a queue-backed one for the ASGI routes.
 
         The connection is registered before the backlog is read, so nothing published in
         between is lost; events may then arrive twice and clients ignore seq ≤ their last.
         """
         channel = await self._channel(room_id)
-        conn = Connection(room_id, self.queue_max)
+        conn = connection if connection is not None else Connection(room_id, self.queue_max)
         channel.connections.add(conn)
         channel.idle_since = None
         head = channel.delivered_seq
@@ -241,7 +259,7 @@ class RoomHub:
             return [{"type": "resync", "reason": "too_far_behind"}]
         return events
 
-    def unsubscribe(self, conn: Connection) -> None:
+    def unsubscribe(self, conn: Viewer) -> None:
         channel = self._rooms.get(conn.room_id)
         conn.close()
         if channel is not None:

@@ -44,6 +44,8 @@ def _render(
             "t": MESSAGES[chosen],
             "other_lang": "en" if chosen == "zh-CN" else "zh-CN",
             "user": {"id": user.id, "username": user.username} if user else None,
+            # Big rooms: the room channel's own port (realtime/gateway.py), when configured.
+            "channel_port": request.app.state.services.settings.channel_port,
             **context,
         },
         status_code=status,

@@ -67,7 +67,10 @@ class RoomChannel {
 
   _ws() {
     const proto = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${proto}://${location.host}${this._url("live")}`);
+    // The channel gateway's own port when the server has one (big rooms), else same origin.
+    const port = document.body.dataset.channelPort;
+    const host = port ? `${location.hostname}:${port}` : location.host;
+    const ws = new WebSocket(`${proto}://${host}${this._url("live")}`);
     this.ws = ws;
     let opened = false;
     ws.onopen = () => { opened = true; this.failures = 0; this.h.onConnected && this.h.onConnected(); };

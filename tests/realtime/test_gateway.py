@@ -1,0 +1,77 @@
+"""The room channel on its own port (LIVESHOP_CHANNEL_PORT): same frames, lanes and resume
+as the ASGI route, written pre-framed to every viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import orjson
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from tests.helpers import account, listing, shop_with_room
+from tests.realtime.test_channel import next_event
+
+
+@pytest.fixture
+def inventory() -> str:
+    return "sql"
+
+
+async def test_viewers_on_the_gateway_get_the_same_frames_as_on_the_route(gateway_server):
+    async with httpx.AsyncClient(base_url=gateway_server.base) as http:
+        shop = await shop_with_room(http)
+        seq = (await http.get(f"/api/v1/rooms/{shop.room_id}")).json()["seq"]
+        route = gateway_server.base.replace("http", "ws", 1) + f"/api/v1/rooms/{shop.room_id}/live?since={seq}"
+        gateway = gateway_server.channel + f"/api/v1/rooms/{shop.room_id}/live?since={seq}"
+        async with connect(gateway) as gw, connect(route) as asgi:
+            first = orjson.loads(await gw.recv())
+            assert first["seq"] == seq and first["events"] == []
+            await asgi.recv()
+            lst = await listing(http, shop, stock=2, price_cents=990)
+            on_gateway, frame = await next_event(gw, "listing_added")
+            on_route, route_frame = await next_event(asgi, "listing_added")
+            assert on_gateway == on_route and on_gateway["seq"] == seq + 1
+            assert on_gateway["listing"]["id"] == lst["id"]
+            viewer = await account(http)
+            await http.post(f"/api/v1/rooms/{shop.room_id}/comments", json={"text": "网关你好"}, headers=viewer)
+            comment, _ = await next_event(gw, "comment")
+            assert comment["text"] == "网关你好"
+            assert frame["counters"]["viewers"] == 2  # one viewer per path, one room
+            await gw.ping()  # viewers may ping; the gateway answers
+        # Resume: a viewer that was away gets what it missed in its first frame.
+        await http.post(f"/api/v1/rooms/{shop.room_id}/pin", json={"listing_id": lst["id"]}, headers=shop.merchant)
+        async with connect(gateway) as gw:
+            missed = orjson.loads(await gw.recv())["events"]
+            while len(missed) < 2:  # the pin may still be on its way to the next tick
+                missed += orjson.loads(await asyncio.wait_for(gw.recv(), 3))["events"]
+            assert [e["type"] for e in missed] == ["listing_added", "pinned"]
+
+
+async def test_the_gateway_refuses_what_is_not_a_room_channel(gateway_server):
+    base = gateway_server.channel
+    with pytest.raises(InvalidStatus) as unknown:
+        async with connect(base + "/api/v1/rooms/999999/live"):
+            pass
+    assert unknown.value.response.status_code == 404
+    with pytest.raises(InvalidStatus) as elsewhere:
+        async with connect(base + "/api/v1/somewhere"):
+            pass
+    assert elsewhere.value.response.status_code == 404
+    with pytest.raises(InvalidStatus) as bad_since:
+        async with connect(base + "/api/v1/rooms/1/live?since=abc"):
+            pass
+    assert bad_since.value.response.status_code == 400
+
+    port = int(base.rsplit(":", 1)[1])
+
+    def plain_http() -> bytes:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"GET /api/v1/rooms/1/live HTTP/1.1\r\nHost: x\r\n\r\n")
+            return s.recv(200)
+
+    assert (await asyncio.to_thread(plain_http)).startswith(b"HTTP/1.1 426")
+

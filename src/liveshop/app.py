@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from liveshop.bootstrap import Services, build_services
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.auth.api import router as auth_router
 from liveshop.core.config import Settings
-from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers
+from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers, viewer_id
 from liveshop.core.migrate import upgrade
 from liveshop.engagement.api import router as engagement_router
 from liveshop.inventory.api import router as inventory_router
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             async def room_exists(room_id: int) -> None:
                 await public_room(services.db, room_id=room_id)
 
-            gateway = ChannelGateway(services.hub, room_exists)
+            gateway = ChannelGateway(services.hub, room_exists, functools.partial(viewer_id, services))
             await gateway.start(settings.channel_host, settings.channel_port)
         if services.engine:
             services.engine.start()

@@ -75,3 +75,32 @@ async def test_the_gateway_refuses_what_is_not_a_room_channel(gateway_server):
 
     assert (await asyncio.to_thread(plain_http)).startswith(b"HTTP/1.1 426")
 
+
+
+@pytest.mark.parametrize("path", ["gateway", "route"])
+async def test_a_signed_in_viewer_hears_about_their_own_order_and_nobody_else_does(gateway_server, path):
+    async with httpx.AsyncClient(base_url=gateway_server.base) as http:
+        shop = await shop_with_room(http)
+        lst = await listing(http, shop, stock=3)
+        buyer, other = await account(http), await account(http)
+        seq = (await http.get(f"/api/v1/rooms/{shop.room_id}")).json()["seq"]
+        base = gateway_server.channel if path == "gateway" else gateway_server.base.replace("http", "ws", 1)
+        url = base + f"/api/v1/rooms/{shop.room_id}/live?since={seq}"
+
+        def cookie(headers):
+            return {"Cookie": "liveshop_session=" + headers["Authorization"].removeprefix("Bearer ")}
+
+        async with connect(url, additional_headers=cookie(buyer)) as mine, \
+                connect(url, additional_headers=cookie(other)) as theirs:
+            await mine.recv()
+            await theirs.recv()
+            order = (await http.post("/api/v1/orders", json={"listing_id": lst["id"], "quantity": 1},
+                                     headers={**buyer, "Idempotency-Key": "k-own-order"})).json()
+            pay = (await http.post(f"/api/v1/orders/{order['id']}/pay", headers=buyer)).json()
+            await http.post(pay["checkout_url"], data={"outcome": "succeeded"})
+            event, frame = await next_event(mine, "my_order")
+            assert frame["private"] is True
+            assert event["order"]["id"] == order["id"] and event["order"]["status"] == "paid"
+            await next_event(theirs, "purchase")  # the room hears of a purchase, without who
+            with pytest.raises(asyncio.TimeoutError):
+                await next_event(theirs, "my_order", timeout=0.5)

@@ -187,3 +187,33 @@ async def test_counters_add_the_viewers_of_other_nodes(hub):
     await hub.tick()
     assert drain(conn)[-1]["counters"] == {"viewers": 8, "likes": 40}
     assert hub.viewers(1) == 8 and hub.local_viewers(1) == 1
+
+
+async def test_a_viewers_own_order_events_go_to_their_connections_only(hub):
+    mine_a, _ = await hub.subscribe(1, None, user_id=7)
+    mine_b, _ = await hub.subscribe(1, None, user_id=7)  # a second tab
+    other, _ = await hub.subscribe(1, None, user_id=8)
+    guest, _ = await hub.subscribe(1, None)
+    hub.publish(1, {"type": "my_order", "to_user": 7, "order": {"id": 3, "status": "paid"}})
+    hub.publish(1, {"type": "my_order", "to_user": 99, "order": {"id": 4, "status": "paid"}})  # not watching
+    await hub.tick()
+    for conn in (mine_a, mine_b):
+        frames = drain(conn)
+        private = [f for f in frames if f.get("private")]
+        assert [e["order"]["id"] for f in private for e in f["events"]] == [3]
+        assert "to_user" not in private[0]["events"][0]
+    for conn in (other, guest):
+        assert not any(f.get("private") for f in drain(conn))
+    hub.unsubscribe(mine_a)
+    hub.unsubscribe(mine_b)
+    hub.publish(1, {"type": "my_order", "to_user": 7, "order": {"id": 5, "status": "expired"}})
+    await hub.tick()  # nobody of user 7 left: dropped, the order itself is the record
+
+
+async def test_a_private_event_that_does_not_fit_closes_the_connection(hub):
+    conn, _ = await hub.subscribe(1, None, user_id=7)
+    for i in range(4):  # fill the outbox (queue_max=4)
+        conn.offer(f'{{"n":{i}}}', critical=False)
+    hub.publish(1, {"type": "my_order", "to_user": 7, "order": {"id": 3, "status": "paid"}})
+    await hub.tick()
+    assert conn.closed  # resumes; never silently misses its own order

@@ -82,6 +82,16 @@ async def current_buyer_id(request: Request, services: ServicesDep) -> int:
     raise NotAuthenticated()
 
 
+def viewer_id(services: Services, token: str | None) -> int | None:
+    """Who is watching a room channel, from a signed session token (cookie), without the
+    database: their own orders' events go to them. None for guests and unknown tokens."""
+    if not token:
+        return None
+    return auth_service.user_id_from_signature(
+        token, signing_key=services.signing_key, revocations=services.revocations, now=services.clock.now()
+    )
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
 CurrentBuyerId = Annotated[int, Depends(current_buyer_id)]
 OptionalUser = Annotated[User | None, Depends(optional_user)]

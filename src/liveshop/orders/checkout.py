@@ -21,7 +21,7 @@ from liveshop.orders.errors import (
 from liveshop.orders.payments import PaymentProvider
 from liveshop.orders.service import close_unpaid
 from liveshop.orders.store import Order, Payment
-from liveshop.realtime.events import publish_best_effort
+from liveshop.realtime.events import my_order_event, publish_best_effort, publish_private
 
 
 async def start_payment(
@@ -93,6 +93,7 @@ async def handle_webhook(
                         "purchase",
                         {"listing_id": order.listing_id, "title": order.title, "quantity": order.quantity},
                     )
+                    publish_private(tx, order.room_id, order.buyer_id, "my_order", my_order_event(paid))
                     order = paid
                 else:
                     # Money arrived for an order that already expired or was cancelled: its
@@ -100,6 +101,8 @@ async def handle_webhook(
                     await store.set_payment_status(
                         tx.conn, payment.id, from_status="succeeded", to_status="refunded", now=now
                     )
+                    publish_private(tx, order.room_id, order.buyer_id, "my_order",
+                                    my_order_event(order) | {"refunded": True})
             payment = await store.payment_by_ref(tx.conn, provider.name, event.provider_ref)
             assert payment is not None
             return payment, order

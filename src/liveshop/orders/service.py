@@ -25,6 +25,7 @@ from liveshop.orders.errors import (
     OrderNotFound,
 )
 from liveshop.orders.store import Order
+from liveshop.realtime.events import my_order_event, publish_private
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 from liveshop.rooms.service import access_room, get_public_room
 
@@ -198,6 +199,7 @@ async def close_unpaid(tx: Tx, order: Order, *, to_status: str, now: datetime) -
     )
     if closed is None:
         return None
+    publish_private(tx, closed.room_id, closed.buyer_id, "my_order", my_order_event(closed))
     await inventory.release_stock(
         tx,
         listing_id=order.listing_id,

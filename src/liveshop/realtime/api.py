@@ -13,7 +13,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from liveshop.bootstrap import Services
 from liveshop.core.errors import NotFound
-from liveshop.core.http import ServicesDep
+from liveshop.core.http import SESSION_COOKIE, ServicesDep, viewer_id
 from liveshop.core.validation import MAX_ID, PathId
 from liveshop.rooms.service import public_room
 
@@ -37,7 +37,8 @@ async def room_socket(websocket: WebSocket, room_id: int, since: int | None = No
             await websocket.close(code=4404)
             return
     await websocket.accept()
-    conn, first = await services.hub.subscribe(room_id, since)
+    user_id = viewer_id(services, websocket.cookies.get(SESSION_COOKIE))
+    conn, first = await services.hub.subscribe(room_id, since, user_id=user_id)
 
     async def pump() -> None:
         await websocket.send_text(first)
@@ -80,7 +81,8 @@ async def room_events(
         await public_room(services.db, room_id=room_id)
     if since is None and last_event_id and last_event_id.isdigit():
         since = min(int(last_event_id), MAX_ID)
-    conn, first = await services.hub.subscribe(room_id, since)
+    user_id = viewer_id(services, request.cookies.get(SESSION_COOKIE))
+    conn, first = await services.hub.subscribe(room_id, since, user_id=user_id)
 
     async def stream() -> AsyncIterator[str]:
         try:

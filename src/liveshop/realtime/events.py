@@ -19,6 +19,10 @@ CRITICAL_TYPES = frozenset(
      "comment_deleted", "moderation", "chat_mode"}
 )
 BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase"})
+# For one viewer only (their own orders): sent to that user's connections in the room, with
+# the guarantee of the critical lane (a connection that cannot take it is closed); the
+# order itself is the record a reconnecting page reads back.
+PRIVATE_TYPES = frozenset({"my_order"})
 
 
 async def record_critical(
@@ -40,3 +44,13 @@ def publish_best_effort(tx: Tx, room_id: int, type: str, data: dict[str, Any]) -
 async def current_seq(tx: Tx, room_id: int) -> int:
     """The room's last critical sequence number: a snapshot taken with it can resume from it."""
     return await store.last_seq(tx.conn, room_id)
+
+
+def publish_private(tx: Tx, room_id: int, user_id: int, type: str, data: dict[str, Any]) -> None:
+    assert type in PRIVATE_TYPES, type
+    tx.publish_on_commit(room_id, {"type": type, "to_user": user_id, **data})
+
+
+def my_order_event(order: Any) -> dict[str, Any]:
+    return {"order": {"id": order.id, "status": order.status, "listing_id": order.listing_id, "title": order.title,
+                      "quantity": order.quantity, "total_cents": order.total_cents, "currency": order.currency}}

@@ -18,12 +18,14 @@ import asyncio
 import contextlib
 import logging
 import re
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
 from websockets.utils import accept_key
 
 from liveshop.core.errors import NotFound
+from liveshop.core.http import SESSION_COOKIE
 from liveshop.core.validation import MAX_ID
 from liveshop.realtime.hub import RoomHub
 
@@ -58,6 +60,7 @@ class TransportConnection:
 
     def __init__(self, room_id: int, transport: asyncio.Transport) -> None:
         self.room_id = room_id
+        self.user_id: int | None = None
         self.transport = transport
         self.closed = False
         self.dropped_frames = 0
@@ -150,7 +153,8 @@ class GatewayProtocol(asyncio.Protocol):
         self.transport.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
         connection = TransportConnection(room_id, self.transport)
-        _, first = await hub.subscribe(room_id, since, connection=connection)
+        _, first = await hub.subscribe(room_id, since, connection=connection,
+                                       user_id=self.gateway.viewer_id(headers.get("cookie", "")))
         if self.transport.is_closing():
             hub.unsubscribe(connection)
             return
@@ -206,11 +210,24 @@ class GatewayProtocol(asyncio.Protocol):
 
 
 class ChannelGateway:
-    def __init__(self, hub: RoomHub, room_exists: Any) -> None:
+    def __init__(self, hub: RoomHub, room_exists: Any, viewer: Any = None) -> None:
         self.hub = hub
         self.room_exists = room_exists
+        # session token → user id (or None): signed-in viewers get their own orders' events
+        self._viewer = viewer
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def viewer_id(self, cookie_header: str) -> int | None:
+        if self._viewer is None or not cookie_header:
+            return None
+        cookies: SimpleCookie = SimpleCookie()
+        try:
+            cookies.load(cookie_header)
+        except CookieError:
+            return None
+        morsel = cookies.get(SESSION_COOKIE)
+        return self._viewer(morsel.value) if morsel else None
 
     def spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)

@@ -37,6 +37,7 @@ class Viewer(Protocol):
     gateway's transport-backed one (realtime/gateway.py)."""
 
     room_id: int
+    user_id: int | None
     closed: bool
     dropped_frames: int
 
@@ -50,6 +51,7 @@ class Connection:
 
     def __init__(self, room_id: int, maxsize: int) -> None:
         self.room_id = room_id
+        self.user_id: int | None = None  # a signed-in viewer: gets their own orders' events
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize)
         self.closed = False
         self.dropped_frames = 0
@@ -88,6 +90,9 @@ class RoomChannel:
     room_id: int
     delivered_seq: int
     connections: set[Viewer] = field(default_factory=set)
+    # Signed-in viewers by user, and events for one user only (their orders) this tick.
+    by_user: dict[int, set[Viewer]] = field(default_factory=dict)
+    private: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     ring: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=RING_SIZE))
     held: dict[int, dict[str, Any]] = field(default_factory=dict)
     gap_since: float | None = None
@@ -148,6 +153,11 @@ class RoomHub:
         channel = self._rooms.get(room_id)
         if channel is None:
             return  # nobody here watches the room; critical events stay in the event store
+        to_user = event.get("to_user")
+        if to_user is not None:
+            if to_user in channel.by_user:
+                channel.private.setdefault(to_user, []).append({k: v for k, v in event.items() if k != "to_user"})
+            return
         seq = event.get("seq")
         if seq is not None:
             if seq > channel.delivered_seq:
@@ -227,7 +237,7 @@ class RoomHub:
         return channel
 
     async def subscribe(
-        self, room_id: int, since: int | None, *, connection: Viewer | None = None
+        self, room_id: int, since: int | None, *, connection: Viewer | None = None, user_id: int | None = None
     ) -> tuple[Any, str]:
         """Register a connection and build its first frame: what it missed since `since`.
 
@@ -239,7 +249,10 @@ class RoomHub:
         """
         channel = await self._channel(room_id)
         conn = connection if connection is not None else Connection(room_id, self.queue_max)
+        conn.user_id = user_id
         channel.connections.add(conn)
+        if user_id is not None:
+            channel.by_user.setdefault(user_id, set()).add(conn)
         channel.idle_since = None
         head = channel.delivered_seq
         events: list[dict[str, Any]] = []
@@ -264,6 +277,10 @@ class RoomHub:
         conn.close()
         if channel is not None:
             channel.connections.discard(conn)
+            if conn.user_id is not None and conn.user_id in channel.by_user:
+                channel.by_user[conn.user_id].discard(conn)
+                if not channel.by_user[conn.user_id]:
+                    del channel.by_user[conn.user_id]
             if not channel.connections:
                 channel.idle_since = time.monotonic()
 
@@ -284,6 +301,8 @@ class RoomHub:
             if channel.idle_since is not None and now - channel.idle_since > 60:
                 del self._rooms[room_id]  # idle cleanup; reopened (from the store) on demand
                 continue
+            if channel.private:
+                self._deliver_private(channel)
             critical = await self._due_critical(channel, now)
             events: list[dict[str, Any]] = list(critical)
             events.extend(channel.stock.values())
@@ -308,6 +327,14 @@ class RoomHub:
                 conn.offer(frame, critical=bool(critical))
                 if conn.closed:
                     channel.connections.discard(conn)
+
+    def _deliver_private(self, channel: RoomChannel) -> None:
+        """Each user's own events, in a small frame of their own, with the critical guarantee."""
+        for user_id, events in channel.private.items():
+            frame = orjson.dumps({"seq": channel.delivered_seq, "events": events, "private": True}).decode()
+            for conn in list(channel.by_user.get(user_id, ())):
+                conn.offer(frame, critical=True)
+        channel.private.clear()
 
     async def _due_critical(self, channel: RoomChannel, now: float) -> list[dict[str, Any]]:
         """Held critical events that continue the sequence without a gap.

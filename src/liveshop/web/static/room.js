@@ -151,6 +151,15 @@ document.addEventListener("DOMContentLoaded", () => {
         if (gone) gone.remove();
         return;
       }
+      case "my_order": {
+        // Only this viewer gets it: their own order changed (paid, expired, refunded...).
+        const o = ev.order;
+        const paid = o.status === "paid";
+        banner(`${paid ? T.order_paid : `${T.order_status}: ${o.status}`} · ${o.title} ×${o.quantity} · ${money(o.total_cents, o.currency)}`,
+          paid ? "success" : undefined);
+        $("banner").dataset.orderStatus = o.status;
+        return;
+      }
       case "moderation":
         ticker(`${ev.user.name} ${ev.action === "banned" ? T.was_banned : T.was_muted}`);
         return;

@@ -104,3 +104,34 @@ async def test_a_signed_in_viewer_hears_about_their_own_order_and_nobody_else_do
             await next_event(theirs, "purchase")  # the room hears of a purchase, without who
             with pytest.raises(asyncio.TimeoutError):
                 await next_event(theirs, "my_order", timeout=0.5)
+
+
+class FakeTransport:
+    def __init__(self):
+        self.written, self.buffered, self.closed = [], 0, False
+
+    def get_write_buffer_size(self):
+        return self.buffered
+
+    def write(self, data):
+        self.written.append(data)
+
+    def close(self):
+        self.closed = True
+
+
+def test_a_slow_gateway_viewer_loses_chat_first_then_is_closed_before_losing_a_critical_frame():
+    from liveshop.realtime.gateway import HIGH_WATER_BYTES, TransportConnection
+
+    transport = FakeTransport()
+    viewer = TransportConnection(1, transport)
+    frame = '{"seq":1,"events":[]}'
+    viewer.offer(frame, critical=False)
+    viewer.offer(frame, critical=True)
+    assert len(transport.written) == 2 and transport.written[0] is transport.written[1]  # framed once
+    transport.buffered = HIGH_WATER_BYTES + 1  # the viewer stopped reading
+    viewer.offer('{"seq":1,"events":[{"type":"comment"}]}', critical=False)
+    assert viewer.dropped_frames == 1 and not viewer.closed
+    viewer.offer('{"seq":2,"events":[{"type":"sold_out","seq":2}]}', critical=True)
+    assert viewer.closed and transport.closed
+    assert transport.written[-1][:2] == b"\x88\x02" and transport.written[-1][2:] == (4008).to_bytes(2, "big")

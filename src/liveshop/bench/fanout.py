@@ -234,7 +234,7 @@ def run_fanout(options: FanoutOptions, console: Console) -> FanoutResult:
 def print_fanout(result: FanoutResult, console: Console) -> None:
     table = Table(title=f"room fan-out · {result.options.clients} WebSocket clients · tick {result.options.tick:g} s")
     for column in ("run", "published msg/s", "delivered msg/s", "frames/s", "p50 / p99 ms", "server CPU",
-                   "critical lost", "disconnects", "connected", "loadgen CPU"):
+                   "critical lost", "disconnects", "connected", "joins/s", "loadgen CPU"):
         table.add_column(column, justify="right" if column != "run" else "left")
     for run in result.runs:
         r = run.result
@@ -242,7 +242,7 @@ def print_fanout(result: FanoutResult, console: Console) -> None:
         table.add_row(run.name, f"{run.rate:,.0f}", f"{run.delivered_per_second:,.0f}", f"{run.frames_per_second:,.0f}",
                       f"{p50 or 0:.0f} / {p99 or 0:.0f}", f"{(run.server_cpu or 0) * 100:.0f} %",
                       str(r["lost_critical"]), str(r["disconnects"]), f"{r['connected']}/{r['clients']}",
-                      f"{r['loadgen_cpu'] * 100:.0f} %")
+                      f"{r['joins_per_second']:,.0f}", f"{r['loadgen_cpu'] * 100:.0f} %")
     console.print(table)
     base = result.runs[0]
     ratios = Table(title="ratios (same run)")

@@ -183,13 +183,15 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
     totals = Totals()
     stop = asyncio.Event()
     clients = []
+    joins_started = time.monotonic()
     for i in range(plan["clients"]):
         clients.append(asyncio.create_task(_client(plan, totals, stop)))
         if i % 200 == 199:
             await asyncio.sleep(0.01)  # a join storm, not a SYN flood
     deadline = time.monotonic() + plan.get("connect_seconds", 30)
     while totals.connected < plan["clients"] and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.01)
+    join_seconds = time.monotonic() - joins_started
     Path(plan["ready_file"]).write_text(str(totals.connected))
     # Measure only once everyone is in and the publisher has started.
     while not Path(plan["go_file"]).exists():
@@ -204,6 +206,7 @@ async def run(plan: dict[str, Any]) -> dict[str, Any]:
         "frames": totals.frames - start[0], "events": totals.events - start[1], "chat": totals.chat - start[2],
         "lost_critical": totals.lost_critical - start[4], "disconnects": totals.disconnects - start[5],
         "latency_buckets_ms": {str(b * BUCKET_MS): n for b, n in sorted(latency.items())}, "loadgen_cpu": cpu / wall,
+        "joins_per_second": totals.connected / join_seconds if join_seconds else 0.0,
     }
     stop.set()
     await asyncio.gather(*clients, return_exceptions=True)

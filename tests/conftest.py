@@ -144,6 +144,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         auto_migrate=False,
         tick_seconds=0.05,
         expiry_sweep_interval=3600,  # tests expire orders explicitly, with their own clock
+        reminder_sweep_interval=3600,  # ... and send show reminders explicitly
         secret_key="test-secret-key-0123456789-abcdefghij",
     )
     values.update(overrides)
@@ -218,7 +219,8 @@ class ServerThread:
 
 @pytest.fixture
 def live_server(database_url: str, inventory: str) -> Iterator[ServerThread]:
-    settings = make_settings(database_url, expiry_sweep_interval=0.5, **engine_settings(inventory))
+    settings = make_settings(database_url, expiry_sweep_interval=0.5, reminder_sweep_interval=0.2,
+                             **engine_settings(inventory))
     with ServerThread(settings) as server:
         yield server
 

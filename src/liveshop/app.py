@@ -20,6 +20,7 @@ from liveshop.core.auth.api import router as auth_router
 from liveshop.core.config import Settings
 from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers, viewer_id
 from liveshop.core.migrate import upgrade
+from liveshop.engagement import service as engagement_service
 from liveshop.engagement.api import router as engagement_router
 from liveshop.inventory.api import router as inventory_router
 from liveshop.moderation.api import router as moderation_router
@@ -44,6 +45,17 @@ async def expiry_loop(services: Services) -> None:
         except Exception:
             log.exception("order expiry sweep failed")
         await asyncio.sleep(services.settings.expiry_sweep_interval)
+
+
+async def reminder_loop(services: Services) -> None:
+    """Remind viewers whose reserved show went live (exactly once each, on any number of nodes)."""
+    while True:
+        try:
+            while await engagement_service.send_due_reminders(services.db, now=services.clock.now()) == 500:
+                pass  # a big show: keep going until every reservation is reminded
+        except Exception:
+            log.exception("reminder sweep failed")
+        await asyncio.sleep(services.settings.reminder_sweep_interval)
 
 
 async def revocation_loop(services: Services) -> None:
@@ -87,6 +99,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         background = [
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
             asyncio.create_task(revocation_loop(services), name="session-revocations"),
+            asyncio.create_task(reminder_loop(services), name="show-reminders"),
         ]
         try:
             yield

@@ -233,3 +233,22 @@ async def test_the_viewer_page_uses_the_gateway_when_the_server_has_one(browser,
     async with httpx.AsyncClient(base_url=gateway_server.base) as http:
         await listing(http, shop, stock=3)
     await expect(page.locator("#listings li")).to_have_count(1, timeout=3000)
+
+
+async def test_the_top_bar_shows_the_reminder_of_a_reserved_show_that_went_live(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http, live=False)
+        viewer = await account(http)
+        await http.post(f"/api/v1/rooms/{shop.room_id}/reservations", headers=viewer)
+        await http.post(f"/api/v1/rooms/{shop.room_id}/start", headers=shop.merchant)
+    errors = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+    await expect(page.locator("#inbox-count")).to_have_text("1", timeout=5000)
+    await page.click("#inbox")
+    await expect(page.locator("#inbox-list li a")).to_contain_text("你预约的直播开始了： Spring tea show")
+    await expect(page.locator("#inbox-count")).to_be_hidden()
+    await page.click("#inbox-list li a")
+    await page.wait_for_url(f"**/rooms/{shop.room_id}")
+    assert errors == []

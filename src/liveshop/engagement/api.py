@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
-from liveshop.core.validation import Body, PathId, StrictInt, Text
+from liveshop.core.validation import Body, Id, PathId, StrictInt, Text
 from liveshop.engagement import service
 
 router = APIRouter(prefix="/api/v1", tags=["engagement"])
@@ -94,3 +95,39 @@ async def unfollow(shop_id: PathId, user: CurrentUser, services: ServicesDep) ->
 @router.get("/shops/{shop_id}/follow", response_model=FollowOut)
 async def follow_state(shop_id: PathId, user: OptionalUser, services: ServicesDep) -> dict[str, Any]:
     return await service.follow_state(services.db, user=user, shop_id=shop_id)
+
+
+class InboxItem(BaseModel):
+    id: int
+    kind: str
+    room_id: int | None
+    title: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxOut(BaseModel):
+    unread: int
+    items: list[InboxItem]
+
+
+class ReadIn(Body):
+    # None: everything
+    ids: list[Id] | None = Field(default=None, max_length=200)
+
+
+class UnreadOut(BaseModel):
+    unread: int
+
+
+@router.get("/me/inbox", response_model=InboxOut)
+async def my_inbox(user: CurrentUser, services: ServicesDep,
+                   limit: Annotated[int, Query(ge=1, le=100)] = 20) -> dict[str, Any]:
+    """Reminders (a reserved show went live) and other notices, newest first, with the unread count."""
+    return await service.my_inbox(services.db, user=user, limit=limit)
+
+
+@router.post("/me/inbox/read", response_model=UnreadOut)
+async def read_inbox(body: ReadIn, user: CurrentUser, services: ServicesDep) -> dict[str, int]:
+    return await service.read_inbox(services.db, user=user, ids=body.ids, now=services.clock.now())

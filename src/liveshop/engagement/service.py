@@ -130,3 +130,36 @@ async def follow_state(db: Database, *, user: User | None, shop_id: int) -> dict
             raise ShopNotFound()
         following = user is not None and await store.is_following(tx.conn, user.id, shop_id)
         return {"following": following, "followers": await store.follower_count(tx.conn, shop_id)}
+
+
+async def send_due_reminders(db: Database, *, now: datetime, batch: int = 500) -> int:
+    """One sweep: an inbox reminder for each reservation of a show that went live.
+
+    Exactly once per reservation, also with several nodes sweeping: the claim is a
+    conditional update (see store.claim_due_reminders) in the same transaction as the inbox
+    rows, and the inbox has a unique (user, kind, room) as a second guard.
+    """
+    async with db.transaction() as tx:
+        claimed = await store.claim_due_reminders(tx.conn, now, batch)
+        await store.add_to_inbox(tx.conn, [
+            {"user_id": user_id, "kind": "show_live", "room_id": room_id, "title": title,
+             "link": f"/rooms/{room_id}", "created_at": now}
+            for room_id, user_id, title in claimed
+        ])
+        return len(claimed)
+
+
+def inbox_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "kind", "room_id", "title", "link", "created_at", "read_at")}
+
+
+async def my_inbox(db: Database, *, user: User, limit: int) -> dict[str, Any]:
+    async with db.transaction(write=False) as tx:
+        return {"unread": await store.unread_count(tx.conn, user.id),
+                "items": [inbox_view(r) for r in await store.inbox_of(tx.conn, user.id, limit)]}
+
+
+async def read_inbox(db: Database, *, user: User, ids: list[int] | None, now: datetime) -> dict[str, int]:
+    async with db.transaction() as tx:
+        await store.mark_read(tx.conn, user.id, ids, now)
+        return {"unread": await store.unread_count(tx.conn, user.id)}

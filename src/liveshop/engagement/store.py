@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,6 +44,26 @@ reservations = Table(
     Column("room_id", IdType, ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # Set once, by whichever node claims the reservation when the show goes live.
+    Column("reminded_at", UTCDateTime(), nullable=True),
+    Index("ix_reservations_room_id_reminded_at", "room_id", "reminded_at"),
+)
+
+# A viewer's in-app inbox: show reminders now, more kinds later.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("room_id", IdType, ForeignKey("rooms.id", ondelete="CASCADE"), nullable=True),
+    Column("title", String(200), nullable=False),
+    Column("link", String(200), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("read_at", UTCDateTime(), nullable=True),
+    # The database's own guard that a show reminds each viewer once.
+    UniqueConstraint("user_id", "kind", "room_id", name="uq_inbox_user_id_kind_room_id"),
+    Index("ix_inbox_user_id_id", "user_id", "id"),
 )
 
 
@@ -127,3 +159,63 @@ async def delete_comment(conn: AsyncConnection, room_id: int, comment_id: int, n
         )
     ).first()
     return dict(row._mapping) if row else None
+
+
+async def claim_due_reminders(conn: AsyncConnection, now: datetime, limit: int) -> list[tuple[int, int, str]]:
+    """Mark up to `limit` reservations of live shows as reminded: (room, user, room title).
+
+    The update is conditional on `reminded_at IS NULL`, so of two nodes sweeping at once each
+    reservation is claimed by exactly one; on PostgreSQL the candidates are picked with
+    SKIP LOCKED, so concurrent sweepers take different rows instead of waiting.
+    """
+    from liveshop.rooms.store import rooms
+
+    candidates = (
+        select(reservations.c.room_id, reservations.c.user_id)
+        .join(rooms, rooms.c.id == reservations.c.room_id)
+        .where(rooms.c.status == "live", reservations.c.reminded_at.is_(None))
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(of=reservations, skip_locked=True)
+    picked = [tuple(r) for r in (await conn.execute(candidates)).all()]
+    if not picked:
+        return []
+    claimed = (await conn.execute(
+        update(reservations)
+        .where(tuple_(reservations.c.room_id, reservations.c.user_id).in_(picked),
+               reservations.c.reminded_at.is_(None))
+        .values(reminded_at=now)
+        .returning(reservations.c.room_id, reservations.c.user_id)
+    )).all()
+    if not claimed:
+        return []
+    titles = dict((await conn.execute(
+        select(rooms.c.id, rooms.c.title).where(rooms.c.id.in_({room for room, _ in claimed}))
+    )).all())
+    return [(room_id, user_id, titles[room_id]) for room_id, user_id in claimed]
+
+
+async def add_to_inbox(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(inbox).on_conflict_do_nothing(), rows)
+
+
+async def inbox_of(conn: AsyncConnection, user_id: int, limit: int) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(inbox).where(inbox.c.user_id == user_id).order_by(inbox.c.id.desc()).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+async def unread_count(conn: AsyncConnection, user_id: int) -> int:
+    return int((await conn.execute(
+        select(func.count()).where(inbox.c.user_id == user_id, inbox.c.read_at.is_(None))
+    )).scalar_one())
+
+
+async def mark_read(conn: AsyncConnection, user_id: int, ids: list[int] | None, now: datetime) -> int:
+    stmt = update(inbox).where(inbox.c.user_id == user_id, inbox.c.read_at.is_(None)).values(read_at=now)
+    if ids is not None:
+        stmt = stmt.where(inbox.c.id.in_(ids))
+    return (await conn.execute(stmt)).rowcount

@@ -126,3 +126,33 @@ document.addEventListener("DOMContentLoaded", () => {
     location.href = "/";
   });
 });
+
+
+// The inbox in the top bar: unread count (e.g. "a show you reserved is live"), list on click.
+async function refreshInbox() {
+  if (!ME || !document.getElementById("inbox")) return;
+  try {
+    const box = await api("GET", "/api/v1/me/inbox?limit=10");
+    const badge = document.getElementById("inbox-count");
+    badge.textContent = box.unread;
+    badge.hidden = box.unread === 0;
+    const list = document.getElementById("inbox-list");
+    list.replaceChildren(...(box.items.length ? box.items.map((i) => el("li", { class: i.read_at ? "" : "unread" },
+      el("a", { href: i.link }, (i.kind === "show_live" ? T.show_live_reminder + " " : "") + i.title)))
+      : [el("li", {}, T.inbox_empty)]));
+  } catch (_) { /* the page works without it */ }
+}
+
+if (document.getElementById("inbox")) {
+  document.getElementById("inbox").addEventListener("click", async (e) => {
+    e.preventDefault();
+    const list = document.getElementById("inbox-list");
+    list.hidden = !list.hidden;
+    if (!list.hidden) {
+      await api("POST", "/api/v1/me/inbox/read", {}).catch(() => {});
+      document.getElementById("inbox-count").hidden = true;
+    }
+  });
+  refreshInbox();
+  setInterval(refreshInbox, 30000);
+}

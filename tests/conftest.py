@@ -145,6 +145,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         tick_seconds=0.05,
         expiry_sweep_interval=3600,  # tests expire orders explicitly, with their own clock
         reminder_sweep_interval=3600,  # ... and send show reminders explicitly
+        webhook_delivery_interval=3600,  # ... and deliver webhooks explicitly
         secret_key="test-secret-key-0123456789-abcdefghij",
     )
     values.update(overrides)
@@ -220,6 +221,7 @@ class ServerThread:
 @pytest.fixture
 def live_server(database_url: str, inventory: str) -> Iterator[ServerThread]:
     settings = make_settings(database_url, expiry_sweep_interval=0.5, reminder_sweep_interval=0.2,
+                             webhook_delivery_interval=0.2,
                              **engine_settings(inventory))
     with ServerThread(settings) as server:
         yield server

@@ -31,6 +31,7 @@ from liveshop.realtime.api import router as realtime_router
 from liveshop.rooms.api import router as rooms_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
+from liveshop.webhooks.api import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,22 @@ async def reminder_loop(services: Services) -> None:
         except Exception:
             log.exception("reminder sweep failed")
         await asyncio.sleep(services.settings.reminder_sweep_interval)
+
+
+async def webhook_loop(services: Services) -> None:
+    """Deliver merchants' webhooks (each delivery leased by one node at a time), retrying failures."""
+    import httpx
+
+    from liveshop.webhooks.service import deliver_due
+
+    async with httpx.AsyncClient(timeout=5.0, follow_redirects=False) as http:
+        while True:
+            try:
+                while await deliver_due(services.db, http, now=services.clock.now()) == 50:
+                    pass
+            except Exception:
+                log.exception("webhook delivery round failed")
+            await asyncio.sleep(services.settings.webhook_delivery_interval)
 
 
 async def revocation_loop(services: Services) -> None:
@@ -100,6 +117,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
             asyncio.create_task(revocation_loop(services), name="session-revocations"),
             asyncio.create_task(reminder_loop(services), name="show-reminders"),
+            asyncio.create_task(webhook_loop(services), name="webhook-deliveries"),
         ]
         try:
             yield
@@ -129,7 +147,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, moderation_router, realtime_router, analytics_router, pages_router,
+        engagement_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

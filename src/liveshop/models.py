@@ -9,5 +9,6 @@ from liveshop.moderation import store as moderation  # noqa: F401
 from liveshop.orders import store as orders  # noqa: F401
 from liveshop.realtime import store as realtime  # noqa: F401
 from liveshop.rooms import store as rooms  # noqa: F401
+from liveshop.webhooks import store as webhooks  # noqa: F401
 
 __all__ = ["metadata"]

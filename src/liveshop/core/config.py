@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     expiry_sweep_interval: float = Field(default=2.0, gt=0)
     # Seconds between sweeps that remind viewers whose reserved show went live.
     reminder_sweep_interval: float = Field(default=2.0, gt=0)
+    # Seconds between rounds of the webhook delivery worker.
+    webhook_delivery_interval: float = Field(default=1.0, gt=0)
     session_ttl: int = Field(default=30 * 86_400, ge=60)
     # Seconds a node trusts a session lookup it made; 0 turns the cache off.
     session_cache_seconds: float = Field(default=10.0, ge=0, le=300)

@@ -21,6 +21,7 @@ from liveshop.orders import store as orders_store
 from liveshop.realtime.events import publish_best_effort
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 from liveshop.rooms.service import get_public_room
+from liveshop.webhooks import service as webhooks
 
 MAX_COMMENT_CHARS = 200
 
@@ -137,15 +138,25 @@ async def send_due_reminders(db: Database, *, now: datetime, batch: int = 500) -
 
     Exactly once per reservation, also with several nodes sweeping: the claim is a
     conditional update (see store.claim_due_reminders) in the same transaction as the inbox
-    rows, and the inbox has a unique (user, kind, room) as a second guard.
+    rows and the webhook events, and the inbox has a unique (user, kind, room) as a second guard.
     """
     async with db.transaction() as tx:
         claimed = await store.claim_due_reminders(tx.conn, now, batch)
         await store.add_to_inbox(tx.conn, [
             {"user_id": user_id, "kind": "show_live", "room_id": room_id, "title": title,
              "link": f"/rooms/{room_id}", "created_at": now}
-            for room_id, user_id, title in claimed
+            for room_id, user_id, title, _ in claimed
         ])
+        # The merchant's own systems (SMS, WeChat...) get the same batch as one signed webhook
+        # event per room, in this transaction: each reservation is in exactly one event.
+        by_room: dict[int, tuple[str, int, list[int]]] = {}
+        for room_id, user_id, title, shop_id in claimed:
+            by_room.setdefault(room_id, (title, shop_id, []))[2].append(user_id)
+        for room_id, (title, shop_id, user_ids) in by_room.items():
+            await webhooks.enqueue_event(tx.conn, shop_id=shop_id, event_type="show.reminders", now=now, data={
+                "room": {"id": room_id, "title": title, "url": f"/rooms/{room_id}"},
+                "users": [{"id": user_id} for user_id in user_ids],
+            })
         return len(claimed)
 
 

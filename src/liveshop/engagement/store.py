@@ -161,8 +161,8 @@ async def delete_comment(conn: AsyncConnection, room_id: int, comment_id: int, n
     return dict(row._mapping) if row else None
 
 
-async def claim_due_reminders(conn: AsyncConnection, now: datetime, limit: int) -> list[tuple[int, int, str]]:
-    """Mark up to `limit` reservations of live shows as reminded: (room, user, room title).
+async def claim_due_reminders(conn: AsyncConnection, now: datetime, limit: int) -> list[tuple[int, int, str, int]]:
+    """Mark up to `limit` reservations of live shows as reminded: (room, user, title, shop).
 
     The update is conditional on `reminded_at IS NULL`, so of two nodes sweeping at once each
     reservation is claimed by exactly one; on PostgreSQL the candidates are picked with
@@ -190,10 +190,10 @@ async def claim_due_reminders(conn: AsyncConnection, now: datetime, limit: int) 
     )).all()
     if not claimed:
         return []
-    titles = dict((await conn.execute(
-        select(rooms.c.id, rooms.c.title).where(rooms.c.id.in_({room for room, _ in claimed}))
-    )).all())
-    return [(room_id, user_id, titles[room_id]) for room_id, user_id in claimed]
+    facts = {room_id: (title, shop_id) for room_id, title, shop_id in (await conn.execute(
+        select(rooms.c.id, rooms.c.title, rooms.c.shop_id).where(rooms.c.id.in_({room for room, _ in claimed}))
+    )).all()}
+    return [(room_id, user_id, *facts[room_id]) for room_id, user_id in claimed]
 
 
 async def add_to_inbox(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:

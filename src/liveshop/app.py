@@ -27,6 +27,7 @@ from liveshop.moderation.api import router as moderation_router
 from liveshop.orders import service as orders_service
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.hot_path import HotOrderRoute
+from liveshop.polls.api import router as polls_router
 from liveshop.realtime.api import router as realtime_router
 from liveshop.rooms.api import router as rooms_router
 from liveshop.web.pages import router as pages_router
@@ -49,11 +50,15 @@ async def expiry_loop(services: Services) -> None:
 
 
 async def reminder_loop(services: Services) -> None:
-    """Remind viewers whose reserved show went live (exactly once each, on any number of nodes)."""
+    """Remind viewers whose reserved show went live (exactly once each, on any number of
+    nodes) and close polls whose time is up."""
+    from liveshop.polls.service import close_due_polls
+
     while True:
         try:
             while await engagement_service.send_due_reminders(services.db, now=services.clock.now()) == 500:
                 pass  # a big show: keep going until every reservation is reminded
+            await close_due_polls(services.db, now=services.clock.now())
         except Exception:
             log.exception("reminder sweep failed")
         await asyncio.sleep(services.settings.reminder_sweep_interval)
@@ -147,7 +152,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

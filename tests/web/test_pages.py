@@ -252,3 +252,26 @@ async def test_the_top_bar_shows_the_reminder_of_a_reserved_show_that_went_live(
     await page.click("#inbox-list li a")
     await page.wait_for_url(f"**/rooms/{shop.room_id}")
     assert errors == []
+
+
+async def test_a_poll_opened_during_the_show_appears_and_votes_update_live(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+        viewer, other = await account(http), await account(http)
+    errors = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+    await page.goto(f"{base}/rooms/{shop.room_id}")
+    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    async with httpx.AsyncClient(base_url=base) as http:
+        poll = (await http.post(f"/api/v1/shops/{shop.shop_id}/polls", json={
+            "question": "下一款上什么？", "options": ["龙井", "白茶"], "room_id": shop.room_id},
+            headers=shop.merchant)).json()
+        await expect(page.locator(".poll .question")).to_have_text("下一款上什么？", timeout=3000)
+        await page.locator(".poll-option").first.click()
+        await expect(page.locator(".poll-option.mine")).to_contain_text("龙井 · 100% (1)")
+        await http.post(f"/api/v1/polls/{poll['id']}/votes", json={"option_id": poll["options"][1]["id"]},
+                        headers=other)
+    await expect(page.locator(".poll-option").nth(1)).to_contain_text("白茶 · 50% (1)", timeout=3000)
+    assert errors == []

@@ -16,9 +16,9 @@ from liveshop.realtime import store
 
 CRITICAL_TYPES = frozenset(
     {"listing_added", "listing_updated", "pinned", "sold_out", "back_in_stock", "room_status",
-     "comment_deleted", "moderation", "chat_mode"}
+     "comment_deleted", "moderation", "chat_mode", "poll_opened", "poll_closed"}
 )
-BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase"})
+BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase", "poll_results"})
 # For one viewer only (their own orders): sent to that user's connections in the room, with
 # the guarantee of the critical lane (a connection that cannot take it is closed); the
 # order itself is the record a reconnecting page reads back.

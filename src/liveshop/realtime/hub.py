@@ -3,7 +3,8 @@
 Lanes:
 - critical events carry the room's sequence number; they are delivered in order, never
   dropped (a connection that cannot take one is closed so its client resumes with since=);
-- stock ticks are coalesced to the latest value per listing; purchases are best effort;
+- stock ticks and poll tallies are coalesced to the latest value per listing / poll;
+  purchases are best effort;
   chat is sampled to a per-tick budget: staff first, then buyers and fans, then the rest;
 - likes and viewers travel as counters.
 """
@@ -97,6 +98,7 @@ class RoomChannel:
     held: dict[int, dict[str, Any]] = field(default_factory=dict)
     gap_since: float | None = None
     stock: dict[int, dict[str, Any]] = field(default_factory=dict)
+    polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # latest tally per poll
     purchases: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50))
     chat: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=500))
     likes: int = 0
@@ -166,6 +168,8 @@ class RoomHub:
         kind = event["type"]
         if kind == "stock":
             channel.stock[event["listing_id"]] = event
+        elif kind == "poll_results":
+            channel.polls[event["poll"]["id"]] = event
         elif kind == "purchase":
             channel.purchases.append(event)
         elif kind == "comment":
@@ -306,9 +310,11 @@ class RoomHub:
             critical = await self._due_critical(channel, now)
             events: list[dict[str, Any]] = list(critical)
             events.extend(channel.stock.values())
+            events.extend(channel.polls.values())
             events.extend(channel.purchases)
             events.extend(self._sample_chat(channel))
             channel.stock.clear()
+            channel.polls.clear()
             channel.purchases.clear()
             channel.chat.clear()
             counters = self._counters(channel)

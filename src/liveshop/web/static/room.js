@@ -151,6 +151,12 @@ document.addEventListener("DOMContentLoaded", () => {
         if (gone) gone.remove();
         return;
       }
+      case "poll_opened":
+      case "poll_results":
+      case "poll_closed":
+        polls.set(ev.poll.id, ev.poll);
+        renderPolls();
+        return;
       case "my_order": {
         // Only this viewer gets it: their own order changed (paid, expired, refunded...).
         const o = ev.order;
@@ -173,12 +179,47 @@ document.addEventListener("DOMContentLoaded", () => {
     render();
   }
 
+  // Polls: open ones from the snapshot, then kept live by poll_opened / poll_results / poll_closed.
+  const polls = new Map();
+  const myVotes = new Map();
+
+  function renderPolls() {
+    const box = $("polls");
+    box.replaceChildren(...[...polls.values()].map((p) => {
+      const card = el("div", { class: "poll card", dataset: { pollId: p.id, status: p.status } },
+        el("div", { class: "question" }, p.question));
+      for (const o of p.options) {
+        const share = p.total_votes ? Math.round((100 * o.votes) / p.total_votes) : 0;
+        const mine = myVotes.get(p.id) === o.id;
+        const button = el("button", { class: "poll-option" + (mine ? " mine" : ""), dataset: { optionId: o.id },
+          onclick: () => votePoll(p.id, o.id), ...(p.status !== "open" || myVotes.has(p.id) ? { disabled: "" } : {}) },
+          `${o.label} · ${share}% (${o.votes})`);
+        card.append(button);
+      }
+      return card;
+    }));
+  }
+
+  async function votePoll(pollId, optionId) {
+    if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+    try {
+      const p = await api("POST", `/api/v1/polls/${pollId}/votes`, { option_id: optionId });
+      myVotes.set(pollId, optionId);
+      polls.set(pollId, p);
+      renderPolls();
+    } catch (err) { banner(err.message, "error"); }
+  }
+
   async function loadSnapshot() {
-    const [room, all, comments] = await Promise.all([
+    const [room, all, comments, openPolls] = await Promise.all([
       api("GET", `/api/v1/rooms/${roomId}`),
       api("GET", `/api/v1/rooms/${roomId}/listings`),
       api("GET", `/api/v1/rooms/${roomId}/comments`),
+      api("GET", `/api/v1/rooms/${roomId}/polls`),
     ]);
+    polls.clear();
+    for (const p of openPolls) { polls.set(p.id, p); if (p.my_vote) myVotes.set(p.id, p.my_vote); }
+    renderPolls();
     status = room.status;
     listings.clear();
     for (const l of all) listings.set(l.id, l);

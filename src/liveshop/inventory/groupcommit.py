@@ -168,12 +168,15 @@ class GroupCommit:
             batches.append(Batch())
         return batches[-1]
 
-    def wake(self) -> None:
-        self._wake.set()
+    def answer(self, batch: Batch, index: int) -> asyncio.Future[Any]:
+        """The future claim `index` of `batch` is answered on, once its batch is durable.
 
-    @property
-    def queued(self) -> int:
-        return sum(len(b) for b in self._batches)
+        A buyer who hangs up cancels only this future; the claim still commits, and a retry
+        with the same key gets that order.
+        """
+        future = batch.futures[index] = asyncio.get_running_loop().create_future()
+        self._wake.set()
+        return future
 
     def start(self) -> None:
         if self._task is None:
@@ -192,6 +195,9 @@ class GroupCommit:
             self._task = None
         while self._batches:  # never committed: their buyers must not wait forever
             self._fail(self._batches.popleft())
+        close = getattr(self.flush, "close", None)  # a writer with a connection of its own
+        if close is not None:
+            await close()
 
     async def _run(self) -> None:
         while True:

@@ -110,9 +110,6 @@ class MemoryStockEngine:
 
     async def stop(self, *, drain_seconds: float = 10.0) -> None:
         await self.commits.stop(drain_seconds=drain_seconds)
-        close = getattr(self.commits.flush, "close", None)
-        if close is not None:
-            await close()
 
     # --- the hot path -------------------------------------------------------------------
 
@@ -135,11 +132,7 @@ class MemoryStockEngine:
         if earlier is not None:
             return await self._replay(earlier, buyer_id, idempotency_key, fingerprint)
         batch, index = self._claim(hot, buyer_id, quantity, idempotency_key, fingerprint, now, payment_timeout)
-        future = batch.futures[index] = asyncio.get_running_loop().create_future()
-        self.commits.wake()
-        # A buyer who hangs up cancels only its own future; the claim still commits, and a
-        # retry with the same key gets that order.
-        return await future  # type: ignore[no-any-return]
+        return await self.commits.answer(batch, index)  # type: ignore[no-any-return]
 
     def _claim(
         self, hot: HotListing, buyer_id: int, quantity: int, idempotency_key: str, fingerprint: str,

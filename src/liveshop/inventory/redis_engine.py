@@ -206,9 +206,6 @@ class RedisStockEngine:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._loops = []
-        close = getattr(self.commits.flush, "close", None)
-        if close is not None:
-            await close()
         await self._redis.aclose()
 
     # --- keys -----------------------------------------------------------------------------
@@ -252,9 +249,7 @@ class RedisStockEngine:
         ))
         if batch is None:
             return await self._replay_committed(buyer_id, idempotency_key, fingerprint)
-        future = batch.futures[index] = asyncio.get_running_loop().create_future()
-        self.commits.wake()
-        return await future  # type: ignore[no-any-return]
+        return await self.commits.answer(batch, index)  # type: ignore[no-any-return]
 
     async def _take(
         self, buyer_id: int, listing_id: int, quantity: int, key: str, fingerprint: str, now: datetime,

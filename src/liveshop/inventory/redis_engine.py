@@ -38,6 +38,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from liveshop.core.db import Database
+from liveshop.core.tasks import BackgroundTasks
 from liveshop.inventory import store
 from liveshop.inventory.errors import (
     ListingNotFound,
@@ -176,7 +177,7 @@ class RedisStockEngine:
         self._pending: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self._resync: set[int] = set()
         self._learning: dict[int, asyncio.Future[Any]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = BackgroundTasks("redis stock engine")
         self._loops: list[asyncio.Task[None]] = []
         self._reserve = redis.register_script(RESERVE)
         self._seed_script = redis.register_script(SEED)
@@ -200,12 +201,13 @@ class RedisStockEngine:
 
     async def stop(self, *, drain_seconds: float = 10.0) -> None:
         await self.commits.stop(drain_seconds=drain_seconds)
-        for task in [*self._loops, *self._tasks]:
+        for task in self._loops:
             task.cancel()
-        for task in [*self._loops, *self._tasks]:
+        for task in self._loops:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._loops = []
+        await self._tasks.stop()
         await self._redis.aclose()
 
     # --- keys -----------------------------------------------------------------------------
@@ -383,7 +385,7 @@ class RedisStockEngine:
             self._mark(listing_id)
         else:
             self._sold_out.clear(listing_id)
-        self._spawn(self._publish(listing_id, sold_out))
+        self._tasks.spawn(self._publish(listing_id, sold_out))
 
     async def _publish(self, listing_id: int, sold_out: bool) -> None:
         with contextlib.suppress(RedisError):  # the flags' TTL covers a lost message
@@ -395,7 +397,7 @@ class RedisStockEngine:
         # learn the listing's keys (at most once per flag period) before refusing from the flag.
         learning = self._learning.get(listing_id)
         if learning is None or learning.done():
-            self._learning[listing_id] = self._spawn(self._learn_keys(listing_id))
+            self._learning[listing_id] = self._tasks.spawn(self._learn_keys(listing_id))
 
     async def _learn_keys(self, listing_id: int) -> None:
         for key, known in (await self._known_keys(listing_id)).items():
@@ -426,22 +428,15 @@ class RedisStockEngine:
 
     # --- committed changes made elsewhere -------------------------------------------------
 
-    def _spawn(self, work: Awaitable[Any]) -> asyncio.Future[Any]:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-        return task
-
     def _observe(self, room_id: int | None, event: dict[str, Any]) -> None:
         kind = event.get("type")
         if kind == "stock_released":
             self._sold_out.clear(event["listing_id"])
-            self._spawn(self._apply_release(event["listing_id"], event["buyer_id"], event["quantity"]))
+            self._tasks.spawn(self._apply_release(event["listing_id"], event["buyer_id"], event["quantity"]))
         elif kind in ("listing_updated", "listing_added"):
-            self._spawn(self._apply_update(event["listing"]))
+            self._tasks.spawn(self._apply_update(event["listing"]))
         elif kind == "room_status" and room_id is not None:
-            self._spawn(self._apply_room(room_id, event["status"]))
+            self._tasks.spawn(self._apply_room(room_id, event["status"]))
 
     async def _apply_release(self, listing_id: int, buyer_id: int, quantity: int) -> None:
         try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import re
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
@@ -26,10 +25,9 @@ from websockets.utils import accept_key
 
 from liveshop.core.errors import NotFound
 from liveshop.core.http import SESSION_COOKIE
+from liveshop.core.tasks import BackgroundTasks
 from liveshop.core.validation import MAX_ID
 from liveshop.realtime.hub import RoomHub
-
-log = logging.getLogger(__name__)
 
 PATH = re.compile(r"^/api/v1/rooms/([1-9][0-9]{0,15})/live$")
 MAX_REQUEST_BYTES = 8192
@@ -111,7 +109,7 @@ class GatewayProtocol(asyncio.Protocol):
             self.upgrading = True
             head = bytes(self.buffer[:end]).decode("latin-1")
             del self.buffer[: end + 4]
-            self.gateway.spawn(self._upgrade(head))
+            self.gateway.tasks.spawn(self._upgrade(head))
 
     async def _upgrade(self, head: str) -> None:
         lines = head.split("\r\n")
@@ -216,7 +214,8 @@ class ChannelGateway:
         # session token → user id (or None): signed-in viewers get their own orders' events
         self._viewer = viewer
         self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        # Upgrades in progress (a room check and the first frame each).
+        self.tasks = BackgroundTasks("room channel gateway")
 
     def viewer_id(self, cookie_header: str) -> int | None:
         if self._viewer is None or not cookie_header:
@@ -229,12 +228,6 @@ class ChannelGateway:
         morsel = cookies.get(SESSION_COOKIE)
         return self._viewer(morsel.value) if morsel else None
 
-    def spawn(self, work: Any) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(lambda t: t.cancelled() or t.exception() and log.error("gateway: %r", t.exception()))
-
     async def start(self, host: str, port: int) -> None:
         # reuse_port: with several worker processes the kernel spreads viewers over them.
         self._server = await asyncio.get_running_loop().create_server(
@@ -246,5 +239,4 @@ class ChannelGateway:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        for task in list(self._tasks):
-            task.cancel()
+        await self.tasks.stop()

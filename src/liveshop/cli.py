@@ -250,16 +250,13 @@ def bench_stress(
     import contextlib
     import tempfile
 
-    from liveshop.bench.flash_sale import scratch_database
+    from liveshop.bench.flash_sale import bench_database
     from liveshop.bench.stress import print_stress, run_stress
 
     if inventory not in ("sql", "memory", "redis"):
         raise typer.BadParameter("sql, memory or redis", param_hint="--inventory")
     with contextlib.ExitStack() as stack:
-        if database_url and database_url.startswith("postgresql"):
-            url = stack.enter_context(scratch_database(database_url))
-        else:
-            url = database_url or f"sqlite+aiosqlite:///{stack.enter_context(tempfile.TemporaryDirectory())}/stress.db"
+        url = bench_database(stack, database_url, Path(stack.enter_context(tempfile.TemporaryDirectory())))
         summary = run_stress(database_url=url, inventory_backend=inventory, redis_url=redis_url, rounds=rounds,
                              scale=scale, seed=seed, console=console)
     print_stress(summary, console)

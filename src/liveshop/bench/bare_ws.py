@@ -16,16 +16,7 @@ import time
 import orjson
 from websockets.utils import accept_key
 
-
-def ws_frame(payload: bytes) -> bytes:
-    n = len(payload)
-    if n < 126:
-        head = bytes([0x81, n])
-    elif n < 65536:
-        head = bytes([0x81, 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([0x81, 127]) + n.to_bytes(8, "big")
-    return head + payload
+from liveshop.realtime.gateway import ws_frame
 
 
 class Peer(asyncio.Protocol):

@@ -17,6 +17,7 @@ receive p50/p99, server CPU, critical events lost, disconnects (clients resume).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -32,7 +33,10 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from liveshop.bench.flash_sale import bench_database
 from liveshop.bench.server import free_port, spawn_server
+from liveshop.core.db import Database
+from liveshop.core.migrate import upgrade
 
 
 @dataclass
@@ -182,28 +186,25 @@ def _liveshop(options: FanoutOptions, workdir: Path, server_pid: int, base: str,
 
 def run_fanout(options: FanoutOptions, console: Console) -> FanoutResult:
     out = FanoutResult(options)
-    with tempfile.TemporaryDirectory(prefix="liveshop-fanout-") as tmp, Progress(
+    with contextlib.ExitStack() as stack, Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as progress:
-        workdir = Path(tmp)
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="liveshop-fanout-")))
         task = progress.add_task(f"baseline: bare asyncio server, {options.clients} clients, {options.rate:g} msg/s",
                                  total=1)
         out.runs.append(_baseline(options, workdir))
         progress.update(task, completed=1)
         port = free_port()
-        database_url = options.database_url or f"sqlite+aiosqlite:///{workdir / 'fanout.db'}"
-        if database_url.startswith("sqlite"):
-            from liveshop.core.db import Database
-            from liveshop.core.migrate import upgrade
+        database_url = bench_database(stack, options.database_url, workdir)
 
-            async def migrate() -> None:
-                db = Database(database_url)
-                try:
-                    await upgrade(db)
-                finally:
-                    await db.dispose()
+        async def migrate() -> None:
+            db = Database(database_url)
+            try:
+                await upgrade(db)
+            finally:
+                await db.dispose()
 
-            asyncio.run(migrate())
+        asyncio.run(migrate())
         channel_port = free_port()
         server = spawn_server(database_url=database_url, port=port, env={
             "LIVESHOP_BENCH_ROUTES": "true", "LIVESHOP_ENV": "development", "LIVESHOP_ARGON2_TIME_COST": "1",

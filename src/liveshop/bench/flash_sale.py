@@ -162,13 +162,18 @@ def scratch_database(server_url: str) -> Iterator[str]:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def bench_database(stack: contextlib.ExitStack, given: str | None, folder: Path) -> str:
+    """Where a bench runs: a PostgreSQL server URL becomes a scratch database on it (dropped
+    when `stack` closes); anything else is used as given, by default a SQLite file in `folder`."""
+    if given and given.startswith("postgresql"):
+        return stack.enter_context(scratch_database(given))
+    return given or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+
+
 def run_flash_sale(options: FlashSaleOptions, console: Console) -> FlashSaleResult:
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="liveshop-bench-")))
-        if options.database_url and options.database_url.startswith("postgresql"):
-            database_url = stack.enter_context(scratch_database(options.database_url))
-        else:
-            database_url = options.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        database_url = bench_database(stack, options.database_url, workdir)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console, transient=False) as progress:
 

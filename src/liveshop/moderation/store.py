@@ -79,14 +79,19 @@ actions = Table(
 )
 
 
+def _of_shop(column: Any, shop_id: int | None) -> Any:
+    """Rows of one shop, or the platform's (shop_id NULL) when `shop_id` is None."""
+    return column.is_(None) if shop_id is None else column == shop_id
+
+
 async def words(conn: AsyncConnection, shop_id: int | None) -> list[dict[str, Any]]:
-    cond = banned_words.c.shop_id.is_(None) if shop_id is None else banned_words.c.shop_id == shop_id
+    cond = _of_shop(banned_words.c.shop_id, shop_id)
     rows = await conn.execute(select(banned_words).where(cond).order_by(banned_words.c.id))
     return [dict(r._mapping) for r in rows]
 
 
 async def word_by_normalised(conn: AsyncConnection, shop_id: int | None, normalised: str) -> dict[str, Any] | None:
-    cond = banned_words.c.shop_id.is_(None) if shop_id is None else banned_words.c.shop_id == shop_id
+    cond = _of_shop(banned_words.c.shop_id, shop_id)
     row = (await conn.execute(select(banned_words).where(cond, banned_words.c.normalised == normalised))).first()
     return dict(row._mapping) if row else None
 
@@ -97,7 +102,7 @@ async def insert_word(conn: AsyncConnection, **values: Any) -> dict[str, Any]:
 
 
 async def delete_word(conn: AsyncConnection, shop_id: int | None, word_id: int) -> dict[str, Any] | None:
-    cond = banned_words.c.shop_id.is_(None) if shop_id is None else banned_words.c.shop_id == shop_id
+    cond = _of_shop(banned_words.c.shop_id, shop_id)
     row = (await conn.execute(delete(banned_words).where(cond, banned_words.c.id == word_id)
                               .returning(*banned_words.c))).first()
     return dict(row._mapping) if row else None
@@ -153,6 +158,6 @@ async def record(conn: AsyncConnection, **values: Any) -> dict[str, Any]:
 
 
 async def audit(conn: AsyncConnection, shop_id: int | None, limit: int) -> list[dict[str, Any]]:
-    cond = actions.c.shop_id.is_(None) if shop_id is None else actions.c.shop_id == shop_id
+    cond = _of_shop(actions.c.shop_id, shop_id)
     rows = await conn.execute(select(actions).where(cond).order_by(actions.c.id.desc()).limit(limit))
     return [dict(r._mapping) for r in rows]

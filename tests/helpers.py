@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 _names = itertools.count(1)
 
@@ -82,3 +84,16 @@ def assert_problem(response: httpx.Response, status: int, code: str | None = Non
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+async def next_hub_event(conn: Any, type_: str, timeout: float = 3.0) -> dict[str, Any]:
+    """The next event of `type_` reaching a room hub connection (subscribed in the test)."""
+
+    async def wait() -> dict[str, Any]:
+        while True:
+            frame = orjson.loads(await conn.next_frame())
+            for event in frame["events"]:
+                if event["type"] == type_:
+                    return event  # type: ignore[no-any-return]
+
+    return await asyncio.wait_for(wait(), timeout)

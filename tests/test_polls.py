@@ -5,21 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-import orjson
-
 from liveshop.polls import service as polls
-from tests.helpers import account, assert_problem, shop_with_room
-
-
-async def frames_until(conn, type_, timeout=3.0):
-    async def wait():
-        while True:
-            frame = orjson.loads(await conn.next_frame())
-            for event in frame["events"]:
-                if event["type"] == type_:
-                    return event
-
-    return await asyncio.wait_for(wait(), timeout)
+from tests.helpers import account, assert_problem, next_hub_event, shop_with_room
 
 
 async def test_a_room_poll_one_vote_each_live_tally_and_closing_on_time(client, services, clock):
@@ -30,7 +17,7 @@ async def test_a_room_poll_one_vote_each_live_tally_and_closing_on_time(client, 
         "closes_in_seconds": 60}, headers=shop.merchant)
     assert r.status_code == 201, r.text
     poll = r.json()
-    opened = await frames_until(conn, "poll_opened")
+    opened = await next_hub_event(conn, "poll_opened")
     assert opened["poll"]["id"] == poll["id"] and opened["seq"] >= 1  # numbered: never lost
     first, second = poll["options"][0]["id"], poll["options"][1]["id"]
     viewers = [await account(client) for _ in range(12)]
@@ -40,7 +27,7 @@ async def test_a_room_poll_one_vote_each_live_tally_and_closing_on_time(client, 
     assert [a.status_code for a in answers] == [201] * 12
     again = await client.post(f"/api/v1/polls/{poll['id']}/votes", json={"option_id": second}, headers=viewers[1])
     assert assert_problem(again, 409, "already_voted")["option_id"] == first
-    tally = await frames_until(conn, "poll_results")
+    tally = await next_hub_event(conn, "poll_results")
     assert tally["poll"]["total_votes"] >= 1  # the tally, coalesced per tick
     result = (await client.get(f"/api/v1/polls/{poll['id']}", headers=viewers[1])).json()
     assert result["total_votes"] == 12 and result["my_vote"] == first
@@ -53,7 +40,7 @@ async def test_a_room_poll_one_vote_each_live_tally_and_closing_on_time(client, 
     clock.advance(61)
     assert await polls.close_due_polls(services.db, now=clock.now()) == 1
     assert await polls.close_due_polls(services.db, now=clock.now()) == 0
-    closed = await frames_until(conn, "poll_closed")
+    closed = await next_hub_event(conn, "poll_closed")
     assert closed["poll"]["status"] == "closed" and closed["poll"]["total_votes"] == 12
     late = await client.post(f"/api/v1/polls/{poll['id']}/votes", json={"option_id": first},
                              headers=await account(client))

@@ -3,13 +3,10 @@ mutes and bans, deleting messages, and the audit log of all of it."""
 
 from __future__ import annotations
 
-import asyncio
-
-import orjson
 import pytest
 
 from liveshop.core.auth import service as auth
-from tests.helpers import account, assert_problem, buy, listing, shop_with_room
+from tests.helpers import account, assert_problem, buy, listing, next_hub_event, shop_with_room
 
 
 async def say(client, room_id, who, text):
@@ -142,17 +139,6 @@ async def test_mute_ban_and_lifting_them(client, clock):
                                      json={"user_id": me["id"], "kind": "ban"}, headers=viewer), 404)
 
 
-async def next_critical(conn, type_, timeout=3.0):
-    async def wait():
-        while True:
-            frame = orjson.loads(await conn.next_frame())
-            for event in frame["events"]:
-                if event["type"] == type_:
-                    return event
-
-    return await asyncio.wait_for(wait(), timeout)
-
-
 async def test_deleting_a_message_removes_it_from_every_screen_and_the_history(client, services):
     shop = await shop_with_room(client)
     viewer = await account(client)
@@ -162,7 +148,7 @@ async def test_deleting_a_message_removes_it_from_every_screen_and_the_history(c
     assert_problem(r, 404)  # viewers cannot delete, not even their own
     r = await client.delete(f"/api/v1/rooms/{shop.room_id}/comments/{comment['id']}", headers=shop.merchant)
     assert r.status_code == 204
-    event = await next_critical(conn, "comment_deleted")
+    event = await next_hub_event(conn, "comment_deleted")
     assert event["comment_id"] == comment["id"] and event["seq"] >= 1  # a critical, numbered event
     assert (await client.get(f"/api/v1/rooms/{shop.room_id}/comments")).json() == []
     entry = (await audit(client, shop))[0]
@@ -179,7 +165,7 @@ async def test_a_mute_made_from_a_room_is_announced_there(client, services):
     await client.post(f"/api/v1/shops/{shop.shop_id}/sanctions",
                       json={"user_id": me["id"], "kind": "mute", "minutes": 5, "room_id": shop.room_id},
                       headers=shop.merchant)
-    event = await next_critical(conn, "moderation")
+    event = await next_hub_event(conn, "moderation")
     assert event["action"] == "muted" and event["user"]["id"] == me["id"] and event["until"]
     services.hub.unsubscribe(conn)
 

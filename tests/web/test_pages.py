@@ -26,6 +26,15 @@ async def new_page(browser, errors):
     return page
 
 
+async def viewer_in_room(browser, errors, base, viewer, room_id):
+    """A signed-in viewer's room page, once its room channel is connected."""
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+    await page.goto(f"{base}/rooms/{room_id}")
+    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    return page
+
+
 async def test_viewer_buys_the_pinned_product_and_sees_it_paid(browser, live_server):
     base = live_server.base
     async with httpx.AsyncClient(base_url=base) as http:
@@ -97,10 +106,7 @@ async def test_a_script_comment_shows_as_text(browser, live_server):
         shop = await shop_with_room(http)
         viewer = await account(http)
     errors = []
-    page = await new_page(browser, errors)
-    await log_in(page, base, viewer)
-    await page.goto(f"{base}/rooms/{shop.room_id}")
-    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    page = await viewer_in_room(browser, errors, base, viewer, shop.room_id)
     await page.fill("#comment-text", payload)
     await page.click("#comment-form button[type=submit]")
     text = page.locator("#comments .comment .text")
@@ -163,10 +169,7 @@ async def test_moderation_on_the_viewer_page_blocked_reason_and_deleted_message(
                                 headers=other)).json()
         viewer = await account(http)
     errors = []
-    page = await new_page(browser, errors)
-    await log_in(page, base, viewer)
-    await page.goto(f"{base}/rooms/{shop.room_id}")
-    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    page = await viewer_in_room(browser, errors, base, viewer, shop.room_id)
     await expect(page.locator(f'#comments [data-comment-id="{rude["id"]}"]')).to_have_count(1)
     await page.fill("#comment-text", "便宜 加 微 信")
     await page.click("#comment-form button[type=submit]")
@@ -260,10 +263,7 @@ async def test_a_poll_opened_during_the_show_appears_and_votes_update_live(brows
         shop = await shop_with_room(http)
         viewer, other = await account(http), await account(http)
     errors = []
-    page = await new_page(browser, errors)
-    await log_in(page, base, viewer)
-    await page.goto(f"{base}/rooms/{shop.room_id}")
-    await expect(page.locator("#room")).to_have_attribute("data-connected", "1")
+    page = await viewer_in_room(browser, errors, base, viewer, shop.room_id)
     async with httpx.AsyncClient(base_url=base) as http:
         poll = (await http.post(f"/api/v1/shops/{shop.shop_id}/polls", json={
             "question": "下一款上什么？", "options": ["龙井", "白茶"], "room_id": shop.room_id},

@@ -155,6 +155,9 @@ class GroupCommit:
         self._settled = settled
         self._failed = failed
         self.max_batch = max_batch
+        # The engine's idempotency record: every key it knows, its batch while in flight and
+        # a KnownKey once durable (kept here, in step with each commit, for every engine).
+        self.keys: dict[tuple[int, str], Batch | KnownKey] = {}
         self._batches: deque[Batch] = deque()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -224,6 +227,12 @@ class GroupCommit:
             return
         self.commits += 1
         self.committed_claims += len(batch)
+        for i, (kind, order) in enumerate(results):
+            key = (batch.buyer_ids[i], batch.keys[i])
+            if kind == "mismatch":  # the key made a different request: it is not ours to keep
+                self.keys.pop(key, None)
+            else:
+                self.keys[key] = KnownKey(batch.fingerprints[i], order.id)
         self._settled(batch, results)
         batch.settle([
             (order, kind == "replay") if kind != "mismatch" else IdempotencyKeyReused()
@@ -231,5 +240,7 @@ class GroupCommit:
         ])
 
     def _fail(self, batch: Batch) -> None:
+        for key in zip(batch.buyer_ids, batch.keys, strict=True):
+            self.keys.pop(key, None)
         self._failed(batch)
         batch.settle([StockEngineUnavailable() for _ in range(len(batch))])

@@ -97,12 +97,12 @@ class MemoryStockEngine:
         self._room_status = room_status
         self._hot: dict[int, HotListing] = {}
         self._loading: dict[int, asyncio.Lock] = {}
-        # Every key that made an order of a hot listing (its batch while in flight): bounded
-        # by the units sold, and checked before any rejection, so a retry gets its answer.
-        self._keys: dict[tuple[int, str], Batch | KnownKey] = {}
         self.commits = GroupCommit(
             flush, listings=self._hot, settled=self._settled, failed=self._failed, max_batch=max_batch
         )
+        # Every key that made an order of a hot listing (its batch while in flight): bounded
+        # by the units sold, and checked before any rejection, so a retry gets its answer.
+        self._keys = self.commits.keys
         db.listeners.append(self._observe)
 
     def start(self) -> None:
@@ -164,25 +164,17 @@ class MemoryStockEngine:
     # --- after the commit ---------------------------------------------------------------
 
     def _settled(self, batch: Batch, results: list[tuple[Kind, Any]]) -> None:
-        keys = self._keys
-        for i, (kind, order) in enumerate(results):
-            key = (batch.buyer_ids[i], batch.keys[i])
+        for i, (kind, _) in enumerate(results):
             if kind == "created":
                 self._hot[batch.listing_ids[i]].in_flight -= 1
-                keys[key] = KnownKey(batch.fingerprints[i], order.id)
-                continue
-            # The key was used before (before a restart, or on another listing): that
-            # earlier order is the answer, and the units taken here go back.
-            self._undo(batch, i, stale=False)
-            if kind == "replay":
-                keys[key] = KnownKey(batch.fingerprints[i], order.id)
             else:
-                keys.pop(key, None)
+                # The key was used before (before a restart, or on another listing): that
+                # earlier order is the answer, and the units taken here go back.
+                self._undo(batch, i, stale=False)
 
     def _failed(self, batch: Batch) -> None:
         for i in range(len(batch)):
             self._undo(batch, i, stale=True)
-            self._keys.pop((batch.buyer_ids[i], batch.keys[i]), None)
 
     def _undo(self, batch: Batch, i: int, *, stale: bool) -> None:
         hot = self._hot.get(batch.listing_ids[i])

@@ -172,7 +172,6 @@ class RedisStockEngine:
         self._channel = f"{prefix}stock-events"
         self._key_ttl = key_ttl_seconds
         self._facts: dict[int, Facts] = {}
-        self._keys: dict[tuple[int, str], Batch | KnownKey] = {}
         # listing → buyer → units this node took in Redis that are not committed yet.
         self._pending: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self._resync: set[int] = set()
@@ -187,6 +186,7 @@ class RedisStockEngine:
         self.commits = GroupCommit(
             flush, listings=self._facts, settled=self._settled, failed=self._failed, max_batch=max_batch
         )
+        self._keys = self.commits.keys
         db.listeners.append(self._observe)
 
     # --- lifecycle ----------------------------------------------------------------------
@@ -313,20 +313,14 @@ class RedisStockEngine:
     # --- after the commit ---------------------------------------------------------------
 
     def _settled(self, batch: Batch, results: list[tuple[Kind, Any]]) -> None:
-        for i, (kind, order) in enumerate(results):
+        for i, (kind, _) in enumerate(results):
             self._done(batch, i)
-            key = (batch.buyer_ids[i], batch.keys[i])
-            if kind == "mismatch":
-                self._keys.pop(key, None)
-            else:
-                self._keys[key] = KnownKey(batch.fingerprints[i], order.id)
             if kind != "created":  # the key had an order already: Redis took units it should not have
                 self._resync.add(batch.listing_ids[i])
 
     def _failed(self, batch: Batch) -> None:
         for i in range(len(batch)):
             self._done(batch, i)
-            self._keys.pop((batch.buyer_ids[i], batch.keys[i]), None)
             self._resync.add(batch.listing_ids[i])
 
     def _done(self, batch: Batch, i: int) -> None:

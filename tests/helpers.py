@@ -97,3 +97,37 @@ async def next_hub_event(conn: Any, type_: str, timeout: float = 3.0) -> dict[st
                     return event  # type: ignore[no-any-return]
 
     return await asyncio.wait_for(wait(), timeout)
+
+
+async def admin(client: httpx.AsyncClient, services: Any, username: str = "root_admin") -> dict[str, str]:
+    """A platform admin's auth headers (admins are made on the command line, not signed up)."""
+    from liveshop.core.auth import service as auth
+
+    await auth.sign_up(services.db, username=username, password="correct horse 1", passwords=services.passwords,
+                       now=services.clock.now(), role="admin")
+    r = await client.post("/api/v1/sessions", json={"username": username, "password": "correct horse 1"})
+    client.cookies.clear()
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+async def start_payment(client: httpx.AsyncClient, buyer: dict[str, str], order_id: int) -> dict[str, Any]:
+    r = await client.post(f"/api/v1/orders/{order_id}/pay", headers=buyer)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+def ref_of(payment: dict[str, Any]) -> str:
+    return str(payment["checkout_url"].rsplit("/", 1)[1])
+
+
+async def send_webhook(client: httpx.AsyncClient, services: Any, clock: Any, payment: dict[str, Any], *,
+                       succeeded: bool = True, amount: int | None = None,
+                       tamper: bool = False) -> tuple[httpx.Response, tuple[bytes, dict[str, str]]]:
+    """The sandbox provider's signed callback for a payment (its money arriving, or failing)."""
+    body, headers = services.sandbox.signed_event(
+        provider_ref=ref_of(payment), amount_cents=payment["amount_cents"] if amount is None else amount,
+        currency=payment["currency"], succeeded=succeeded, now=clock.now(),
+    )
+    if tamper:
+        body = body.replace(b'"amount_cents":', b'"amount_cents": ')
+    return await client.post("/api/v1/payments/sandbox/webhook", content=body, headers=headers), (body, headers)

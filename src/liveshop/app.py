@@ -20,9 +20,11 @@ from liveshop.core.auth.api import router as auth_router
 from liveshop.core.config import Settings
 from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers, viewer_id
 from liveshop.core.migrate import upgrade
+from liveshop.coupons.api import router as coupons_router
 from liveshop.engagement import service as engagement_service
 from liveshop.engagement.api import router as engagement_router
 from liveshop.inventory.api import router as inventory_router
+from liveshop.luckybags.api import router as luckybags_router
 from liveshop.moderation.api import router as moderation_router
 from liveshop.orders import service as orders_service
 from liveshop.orders.api import router as orders_router
@@ -51,7 +53,8 @@ async def expiry_loop(services: Services) -> None:
 
 async def reminder_loop(services: Services) -> None:
     """Remind viewers whose reserved show went live (exactly once each, on any number of
-    nodes) and close polls whose time is up."""
+    nodes), close polls and draw lucky bags whose time is up (each once, on any node)."""
+    from liveshop.luckybags.service import draw_due_bags
     from liveshop.polls.service import close_due_polls
 
     while True:
@@ -59,6 +62,7 @@ async def reminder_loop(services: Services) -> None:
             while await engagement_service.send_due_reminders(services.db, now=services.clock.now()) == 500:
                 pass  # a big show: keep going until every reservation is reminded
             await close_due_polls(services.db, now=services.clock.now())
+            await draw_due_bags(services.db, now=services.clock.now())
         except Exception:
             log.exception("reminder sweep failed")
         await asyncio.sleep(services.settings.reminder_sweep_interval)
@@ -152,7 +156,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

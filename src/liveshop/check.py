@@ -91,10 +91,19 @@ async def run_check(db: Database, *, acknowledged_order_ids: Iterable[int] = ())
         )
         for (order_id,) in bad_totals:
             report.violations.append(f"order {order_id}: price lines do not add up")
+        d = orders_store.order_discounts
+        line_sums = select(d.c.order_id, func.sum(d.c.amount_cents).label("lines")).group_by(d.c.order_id).subquery()
+        unexplained = await conn.execute(
+            select(o.c.id).select_from(o.outerjoin(line_sums, line_sums.c.order_id == o.c.id))
+            .where(func.coalesce(line_sums.c.lines, 0) != o.c.discount_cents)
+        )
+        for (order_id,) in unexplained:
+            report.violations.append(f"order {order_id}: its discount lines do not add up to its discount")
         p = orders_store.payments
         unpaid_paid = await conn.execute(
             select(o.c.id).where(
                 o.c.status == "paid",
+                o.c.total_cents > 0,  # a lucky-bag prize costs nothing and has no payment
                 ~select(p.c.id)
                 .where(p.c.order_id == o.c.id, p.c.status == "succeeded")
                 .exists(),

@@ -156,7 +156,7 @@ def check(
     table.add_column("checked")
     table.add_column("count", justify="right")
     table.add_row("listings (stock conservation, reserved/sold vs orders)", str(report.listings))
-    table.add_row("orders (price lines, paid ⇒ payment, idempotency keys)", str(report.orders))
+    table.add_row("orders (price and discount lines, paid ⇒ payment, idempotency keys)", str(report.orders))
     table.add_row("buyer × listing (per-user limits)", str(report.buyers))
     table.add_row("acknowledged orders present", str(report.acknowledged))
     console.print(table)
@@ -167,6 +167,45 @@ def check(
         console.print(f"[red]VIOLATION[/] {violation}")
     console.print(f"[red]{len(report.violations)} violation(s)[/]")
     raise typer.Exit(1)
+
+
+@app.command("verify-draw")
+def verify_draw(
+    bag: Annotated[str, typer.Argument(help="a lucky bag id (read from --server) or a saved draw record .json")],
+    server: Annotated[str, typer.Option(help="the liveshop server that published the draw")] = "http://127.0.0.1:8000",
+) -> None:
+    """Recompute a lucky bag's winners from its revealed seed and entrant list, and check the
+    seed against the commitment shown when the bag opened. Exit 1 if anything disagrees."""
+    import httpx
+    import orjson
+
+    from liveshop.luckybags import draw
+
+    path = Path(bag)
+    if path.suffix == ".json" and path.exists():
+        record = orjson.loads(path.read_bytes())
+    elif bag.isdigit():
+        response = httpx.get(f"{server.rstrip('/')}/api/v1/lucky-bags/{bag}/draw", timeout=30)
+        if response.status_code != 200:
+            console.print(f"[red]{response.status_code}[/] {response.text[:300]}")
+            raise typer.Exit(2)
+        record = response.json()
+    else:
+        raise typer.BadParameter("give a bag id or the path of a .json draw record")
+    problems = draw.verify(record)
+    table = Table(title=f"lucky bag {record.get('bag_id', '?')} · {record.get('algorithm', '?')}")
+    table.add_column("")
+    table.add_column("", overflow="fold")
+    table.add_row("commitment", str(record.get("commitment")))
+    table.add_row("seed", str(record.get("seed")))
+    table.add_row("entrants", str(len(record.get("entrants", []))))
+    table.add_row("winners", ", ".join(str(w) for w in record.get("winners", [])) or "—")
+    console.print(table)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]✗[/] {problem}")
+        raise typer.Exit(1)
+    console.print("[green]✓[/] the seed matches its commitment and the winners follow from it")
 
 
 @bench_app.command("flash-sale")

@@ -3,8 +3,10 @@
 from liveshop.catalog import store as catalog  # noqa: F401
 from liveshop.core.auth import store as auth  # noqa: F401
 from liveshop.core.db import metadata
+from liveshop.coupons import store as coupons  # noqa: F401
 from liveshop.engagement import store as engagement  # noqa: F401
 from liveshop.inventory import store as inventory  # noqa: F401
+from liveshop.luckybags import store as luckybags  # noqa: F401
 from liveshop.moderation import store as moderation  # noqa: F401
 from liveshop.orders import store as orders  # noqa: F401
 from liveshop.polls import store as polls  # noqa: F401

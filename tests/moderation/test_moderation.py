@@ -5,20 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from liveshop.core.auth import service as auth
-from tests.helpers import account, assert_problem, buy, listing, next_hub_event, shop_with_room
+from tests.helpers import (
+    account,
+    admin,
+    assert_problem,
+    buy,
+    listing,
+    next_hub_event,
+    shop_with_room,
+)
 
 
 async def say(client, room_id, who, text):
     return await client.post(f"/api/v1/rooms/{room_id}/comments", json={"text": text}, headers=who)
-
-
-async def admin(client, services):
-    await auth.sign_up(services.db, username="root_admin", password="correct horse 1", passwords=services.passwords,
-                       now=services.clock.now(), role="admin")
-    r = await client.post("/api/v1/sessions", json={"username": "root_admin", "password": "correct horse 1"})
-    client.cookies.clear()
-    return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 async def audit(client, shop):

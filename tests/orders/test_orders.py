@@ -2,7 +2,17 @@ import asyncio
 import uuid
 
 from liveshop.orders.service import expire_due_orders
-from tests.helpers import account, assert_problem, buy, key, listing, shop_with_room
+from tests.helpers import (
+    account,
+    assert_problem,
+    buy,
+    key,
+    listing,
+    ref_of,
+    send_webhook,
+    shop_with_room,
+    start_payment,
+)
 
 
 async def stock_left(client, listing_id):
@@ -139,16 +149,6 @@ async def test_only_the_buyer_and_the_shop_staff_see_an_order(client):
 # --- payment ------------------------------------------------------------------------------
 
 
-async def start_payment(client, buyer, order_id):
-    r = await client.post(f"/api/v1/orders/{order_id}/pay", headers=buyer)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-def ref_of(payment):
-    return payment["checkout_url"].rsplit("/", 1)[1]
-
-
 async def awaiting_payment(client, *, stock=5, price_cents=9900, quantity=1):
     """A live listing and a buyer whose order has a checkout open: (listing, buyer, order, payment)."""
     shop = await shop_with_room(client)
@@ -156,16 +156,6 @@ async def awaiting_payment(client, *, stock=5, price_cents=9900, quantity=1):
     buyer = await account(client)
     order = (await buy(client, buyer, lst["id"], quantity)).json()
     return lst, buyer, order, await start_payment(client, buyer, order["id"])
-
-
-async def send_webhook(client, services, clock, payment, *, succeeded=True, amount=None, tamper=False):
-    body, headers = services.sandbox.signed_event(
-        provider_ref=ref_of(payment), amount_cents=payment["amount_cents"] if amount is None else amount,
-        currency=payment["currency"], succeeded=succeeded, now=clock.now(),
-    )
-    if tamper:
-        body = body.replace(b'"amount_cents":', b'"amount_cents": ')
-    return await client.post("/api/v1/payments/sandbox/webhook", content=body, headers=headers), (body, headers)
 
 
 async def test_signed_webhook_pays_the_order_and_commits_stock(client, services, clock):

@@ -70,6 +70,13 @@ async def like(room_id: PathId, body: LikeIn, user: CurrentUser, services: Servi
     return {"likes": likes}
 
 
+@router.post("/rooms/{room_id}/watch")
+async def watch_beat(room_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, int]:
+    """Heartbeat of a signed-in viewer watching the live show (every `beat_every_seconds`).
+    Watch time counts towards lucky-bag conditions; beats faster than the clock earn nothing."""
+    return await service.watch_beat(services.db, user=user, room_id=room_id, now=services.clock.now())
+
+
 @router.post("/rooms/{room_id}/reservations", status_code=201, response_model=ReservationOut)
 async def reserve(room_id: PathId, user: CurrentUser, services: ServicesDep) -> ReservationOut:
     _, count = await service.reserve_show(services.db, user=user, room_id=room_id, now=services.clock.now())

@@ -160,6 +160,22 @@ async def send_due_reminders(db: Database, *, now: datetime, batch: int = 500) -
         return len(claimed)
 
 
+WATCH_BEAT_SECONDS = 30  # the viewer page's heartbeat while a live show plays
+_MIN_BEAT_GAP = WATCH_BEAT_SECONDS / 2
+_MAX_BEAT_CREDIT = WATCH_BEAT_SECONDS * 2
+
+
+async def watch_beat(db: Database, *, user: User, room_id: int, now: datetime) -> dict[str, int]:
+    """The viewer is still watching the live show: credit the time since their last beat."""
+    async with db.transaction() as tx:
+        room = await get_public_room(tx.conn, room_id)
+        if room.status != "live":
+            raise RoomNotLive()
+        seconds = await store.credit_watch(tx.conn, room_id, user.id, now, min_gap=_MIN_BEAT_GAP,
+                                           max_credit=_MAX_BEAT_CREDIT)
+        return {"watched_seconds": seconds, "beat_every_seconds": WATCH_BEAT_SECONDS}
+
+
 def inbox_view(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in ("id", "kind", "room_id", "title", "link", "created_at", "read_at")}
 

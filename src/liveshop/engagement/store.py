@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     UniqueConstraint,
@@ -49,7 +50,17 @@ reservations = Table(
     Index("ix_reservations_room_id_reminded_at", "room_id", "reminded_at"),
 )
 
-# A viewer's in-app inbox: show reminders now, more kinds later.
+# Time each signed-in viewer has watched each show, credited by the viewer page's heartbeats.
+watch_time = Table(
+    "watch_time",
+    metadata,
+    Column("room_id", IdType, ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("seconds", Integer, nullable=False),
+    Column("last_beat_at", UTCDateTime(), nullable=False),
+)
+
+# A viewer's in-app inbox: show reminders, lucky-bag prizes.
 inbox = Table(
     "inbox",
     metadata,
@@ -219,3 +230,37 @@ async def mark_read(conn: AsyncConnection, user_id: int, ids: list[int] | None, 
     if ids is not None:
         stmt = stmt.where(inbox.c.id.in_(ids))
     return (await conn.execute(stmt)).rowcount
+
+
+async def credit_watch(conn: AsyncConnection, room_id: int, user_id: int, now: datetime, *,
+                       min_gap: float, max_credit: float) -> int:
+    """Credit the time since the viewer's last heartbeat (at most `max_credit` seconds: a page
+    that was closed for a while earns nothing for the gap), and answer the total.
+
+    Beats closer than `min_gap` are not written at all, so a page (or a script) cannot earn
+    faster than the wall clock whatever it sends.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    row = (await conn.execute(select(watch_time.c.seconds, watch_time.c.last_beat_at).where(
+        watch_time.c.room_id == room_id, watch_time.c.user_id == user_id))).first()
+    if row is None:
+        await conn.execute(dialect.insert(watch_time).values(room_id=room_id, user_id=user_id, seconds=0,
+                                                             last_beat_at=now).on_conflict_do_nothing())
+        return 0
+    gap = (now - row.last_beat_at).total_seconds()
+    if gap < min_gap:
+        return int(row.seconds)
+    credit = int(gap) if gap <= max_credit else 0
+    updated = (await conn.execute(
+        update(watch_time)
+        .where(watch_time.c.room_id == room_id, watch_time.c.user_id == user_id,
+               watch_time.c.last_beat_at == row.last_beat_at)  # a concurrent beat credits once
+        .values(seconds=watch_time.c.seconds + credit, last_beat_at=now)
+        .returning(watch_time.c.seconds))).first()
+    return int(updated[0]) if updated else int(row.seconds)
+
+
+async def watched_seconds(conn: AsyncConnection, room_id: int, user_id: int) -> int:
+    row = (await conn.execute(select(watch_time.c.seconds).where(
+        watch_time.c.room_id == room_id, watch_time.c.user_id == user_id))).first()
+    return int(row[0]) if row else 0

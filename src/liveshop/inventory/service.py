@@ -60,7 +60,7 @@ async def _view(conn: AsyncConnection, listing: Listing) -> dict[str, Any]:
 
 async def find_listing_in_room(conn: AsyncConnection, room_id: int, listing_id: int) -> dict[str, Any] | None:
     listing = await store.listing_by_id(conn, listing_id)
-    if listing is None or listing.room_id != room_id:
+    if listing is None or listing.room_id != room_id or listing.status == store.PRIZE:
         return None
     return await _view(conn, listing)
 
@@ -127,7 +127,7 @@ async def update_listing(
     """The operator changes price, stock, limit or withdraws the listing mid-show."""
     async with db.transaction() as tx:
         listing = await store.listing_by_id(tx.conn, listing_id)
-        if listing is None:
+        if listing is None or listing.status == store.PRIZE:
             raise ListingNotFound()
         await access_shop_as(tx.conn, user, listing.shop_id, LIVE_CREW, ListingNotFound)
         was_sold_out = listing.remaining == 0
@@ -166,7 +166,7 @@ async def update_listing(
 async def get_listing(db: Database, *, listing_id: int) -> dict[str, Any]:
     async with db.transaction(write=False) as tx:
         listing = await store.listing_by_id(tx.conn, listing_id)
-        if listing is None:
+        if listing is None or listing.status == store.PRIZE:
             raise ListingNotFound()
         return await _view(tx.conn, listing)
 

@@ -50,6 +50,29 @@ listings = Table(
     Index("ix_listings_room_id", "room_id"),
 )
 
+# The status of a lucky bag's prize stock: a listing that is awarded, never sold.
+PRIZE = "prize"
+
+
+async def award_prize(conn: AsyncConnection, listing_id: int) -> bool:
+    """One unit of prize stock to a winner (remaining → sold), unless none is left."""
+    result = await conn.execute(
+        update(listings).where(listings.c.id == listing_id, listings.c.status == PRIZE, listings.c.remaining >= 1)
+        .values(remaining=listings.c.remaining - 1, sold=listings.c.sold + 1)
+    )
+    return result.rowcount == 1
+
+
+async def shrink_prize(conn: AsyncConnection, listing_id: int) -> int:
+    """Prize units nobody won leave the listing (to go back to the warehouse): how many."""
+    listing = await listing_by_id(conn, listing_id)
+    if listing is None or listing.remaining == 0:
+        return 0
+    await conn.execute(update(listings).where(listings.c.id == listing_id).values(
+        initial_stock=listings.c.initial_stock - listing.remaining, remaining=0))
+    return listing.remaining
+
+
 # Units each buyer holds (pending or paid) per listing: the per-user limit is a
 # conditional upsert on this row, so two tabs of one buyer cannot both slip under it.
 listing_buyers = Table(
@@ -95,8 +118,9 @@ async def listing_by_id(conn: AsyncConnection, listing_id: int) -> Listing | Non
 
 
 async def listings_of_room(conn: AsyncConnection, room_id: int) -> list[Listing]:
+    """The room's listings on sale or withdrawn (not prize stock, which is never on sale)."""
     rows = await conn.execute(
-        select(listings).where(listings.c.room_id == room_id).order_by(listings.c.id)
+        select(listings).where(listings.c.room_id == room_id, listings.c.status != PRIZE).order_by(listings.c.id)
     )
     return [_listing(r) for r in rows]
 

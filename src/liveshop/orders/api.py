@@ -107,14 +107,14 @@ async def place_order(
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
 async def get_order(order_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    return order_view(await service.get_order(services.db, user=user, order_id=order_id))
+    return await service.get_order(services.db, user=user, order_id=order_id)
 
 
 @router.get("/me/orders", response_model=list[OrderOut])
 async def my_orders(
     user: CurrentUser, services: ServicesDep, limit: Annotated[int, Query(ge=1, le=100)] = 20
 ) -> list[dict[str, Any]]:
-    return [order_view(o) for o in await service.my_orders(services.db, user=user, limit=limit)]
+    return await service.my_orders(services.db, user=user, limit=limit)
 
 
 @router.get("/rooms/{room_id}/orders", response_model=RoomSalesOut)
@@ -124,13 +124,13 @@ async def room_orders(
 ) -> dict[str, Any]:
     """For the room's crew: recent orders and the sales totals of the show."""
     orders, totals = await service.room_orders(services.db, user=user, room_id=room_id, limit=limit)
-    return {"orders": [order_view(o) for o in orders], "totals": totals}
+    return {"orders": orders, "totals": totals}
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
 async def cancel_order(order_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     order = await service.cancel_order(services.db, user=user, order_id=order_id, now=services.clock.now())
-    return order_view(order)
+    return await service.view_of(services.db, order)
 
 
 @router.post("/orders/{order_id}/pay", response_model=PaymentOut)
@@ -147,7 +147,7 @@ async def pay(order_id: PathId, user: CurrentUser, services: ServicesDep) -> dic
         "amount_cents": payment.amount_cents,
         "currency": payment.currency,
         "checkout_url": provider.checkout_url(payment.provider_ref),
-        "order": order_view(order),
+        "order": await service.view_of(services.db, order),
     }
 
 

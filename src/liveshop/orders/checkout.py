@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
+from liveshop.coupons import ledger as coupon_ledger
 from liveshop.inventory import service as inventory
 from liveshop.orders import store
 from liveshop.orders.errors import (
@@ -73,7 +74,8 @@ async def handle_webhook(
                 raise PaymentNotFound()
             if (payment.amount_cents, payment.currency) != (event.amount_cents, event.currency):
                 raise PaymentMismatch(expected=payment.amount_cents, got=event.amount_cents)
-            order = await store.order_by_id(tx.conn, payment.order_id)
+            # The order's row first, as applying coupons does: the two never wait on each other.
+            order = await store.order_by_id(tx.conn, payment.order_id, for_update=True)
             assert order is not None
             if event.type == "payment.failed":
                 await store.set_payment_status(
@@ -87,6 +89,8 @@ async def handle_webhook(
                 )
                 if paid is not None:
                     await inventory.commit_stock(tx, listing_id=order.listing_id, quantity=order.quantity)
+                    if paid.discount_cents:
+                        await coupon_ledger.use_for_order(tx.conn, paid.id, now)
                     publish_best_effort(
                         tx,
                         order.room_id,
@@ -103,6 +107,13 @@ async def handle_webhook(
                     )
                     publish_private(tx, order.room_id, order.buyer_id, "my_order",
                                     my_order_event(order) | {"refunded": True})
+            elif await store.set_payment_status(
+                tx.conn, payment.id, from_status="voided", to_status="refunded", now=now
+            ):
+                # Paid through a checkout that coupons had voided: the order waits for its new
+                # amount, and this money goes back.
+                publish_private(tx, order.room_id, order.buyer_id, "my_order",
+                                my_order_event(order) | {"refunded": True})
             payment = await store.payment_by_ref(tx.conn, provider.name, event.provider_ref)
             assert payment is not None
             return payment, order

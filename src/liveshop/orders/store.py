@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    delete,
     func,
     insert,
     select,
@@ -53,6 +54,7 @@ orders = Table(
     UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_idempotency_key"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint("total_cents = subtotal_cents - discount_cents", name="total_adds_up"),
+    CheckConstraint("total_cents >= 0", name="total_nonnegative"),
     Index("ix_orders_status_expires_at", "status", "expires_at"),
     Index("ix_orders_listing_id", "listing_id"),
     Index("ix_orders_shop_id", "shop_id"),
@@ -68,11 +70,27 @@ payments = Table(
     Column("provider_ref", String(64), nullable=False, unique=True),
     Column("amount_cents", BigInteger, nullable=False),
     Column("currency", String(3), nullable=False),
-    # created → succeeded | failed | refunded
+    # created → succeeded | failed | voided (coupons changed the amount); succeeded | voided → refunded
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_payments_order_id", "order_id"),
+)
+
+# The discount lines of an order's price breakdown: coupons, subsidies, a lucky-bag prize.
+order_discounts = Table(
+    "order_discounts",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("order_id", IdType, ForeignKey("orders.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # coupon | lucky_bag
+    Column("title", String(60), nullable=False),
+    Column("funded_by", String(8), nullable=False),  # shop | platform
+    Column("offer_id", IdType, nullable=True),
+    Column("coupon_id", IdType, nullable=True),
+    Column("amount_cents", BigInteger, nullable=False),
+    CheckConstraint("amount_cents >= 0", name="discount_nonnegative"),
+    Index("ix_order_discounts_order_id", "order_id"),
 )
 
 webhook_events = Table(
@@ -165,8 +183,9 @@ async def keys_of_listing(conn: AsyncConnection, listing_id: int) -> list[tuple[
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
-async def order_by_id(conn: AsyncConnection, order_id: int) -> Order | None:
-    row = (await conn.execute(select(orders).where(orders.c.id == order_id))).first()
+async def order_by_id(conn: AsyncConnection, order_id: int, *, for_update: bool = False) -> Order | None:
+    query = select(orders).where(orders.c.id == order_id)
+    row = (await conn.execute(query.with_for_update() if for_update else query)).first()
     return _order(row) if row else None
 
 
@@ -271,6 +290,34 @@ async def buyer_totals(conn: AsyncConnection) -> list[tuple[int, int, int]]:
         .group_by(orders.c.listing_id, orders.c.buyer_id)
     )
     return [(r[0], r[1], int(r[2])) for r in rows]
+
+
+DISCOUNT_FIELDS = ("kind", "title", "funded_by", "offer_id", "coupon_id", "amount_cents")
+
+
+async def discounts_of(conn: AsyncConnection, order_ids: list[int]) -> dict[int, list[dict[str, object]]]:
+    """Each order's discount lines (orders without any are absent)."""
+    found: dict[int, list[dict[str, object]]] = {}
+    if not order_ids:
+        return found
+    rows = await conn.execute(select(order_discounts).where(order_discounts.c.order_id.in_(order_ids))
+                              .order_by(order_discounts.c.id))
+    for row in rows:
+        found.setdefault(row.order_id, []).append({k: getattr(row, k) for k in DISCOUNT_FIELDS})
+    return found
+
+
+async def replace_discounts(conn: AsyncConnection, order_id: int, lines: list[dict[str, object]]) -> Order:
+    """The order's discount lines become `lines`, and its total follows them."""
+    await conn.execute(delete(order_discounts).where(order_discounts.c.order_id == order_id))
+    if lines:
+        await conn.execute(insert(order_discounts), [{"order_id": order_id, **line} for line in lines])
+    discount = sum(int(line["amount_cents"]) for line in lines)  # type: ignore[call-overload]
+    row = (await conn.execute(
+        update(orders).where(orders.c.id == order_id)
+        .values(discount_cents=discount, total_cents=orders.c.subtotal_cents - discount)
+        .returning(*orders.c))).one()
+    return _order(row)
 
 
 async def insert_payment(conn: AsyncConnection, **values: object) -> Payment:

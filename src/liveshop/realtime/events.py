@@ -16,13 +16,16 @@ from liveshop.realtime import store
 
 CRITICAL_TYPES = frozenset(
     {"listing_added", "listing_updated", "pinned", "sold_out", "back_in_stock", "room_status",
-     "comment_deleted", "moderation", "chat_mode", "poll_opened", "poll_closed"}
+     "comment_deleted", "moderation", "chat_mode", "poll_opened", "poll_closed", "coupon_offered",
+     "lucky_bag_opened", "lucky_bag_drawn", "quiz_question", "quiz_question_closed"}
 )
-BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase", "poll_results"})
+# Tallies coalesced to the latest per thing per tick: type → the member whose "id" keys it.
+TALLY_KEYS = {"poll_results": "poll", "lucky_bag_entries": "bag", "quiz_leaderboard": "quiz"}
+BEST_EFFORT_TYPES = frozenset({"comment", "stock", "purchase", *TALLY_KEYS})
 # For one viewer only (their own orders): sent to that user's connections in the room, with
 # the guarantee of the critical lane (a connection that cannot take it is closed); the
 # order itself is the record a reconnecting page reads back.
-PRIVATE_TYPES = frozenset({"my_order"})
+PRIVATE_TYPES = frozenset({"my_order", "lucky_bag_won"})
 
 
 async def record_critical(

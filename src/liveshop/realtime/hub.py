@@ -22,6 +22,8 @@ from typing import Any, Protocol
 
 import orjson
 
+from liveshop.realtime.events import TALLY_KEYS
+
 log = logging.getLogger(__name__)
 
 LoadEvents = Callable[[int, int, int], Awaitable[list[dict[str, Any]]]]
@@ -98,7 +100,9 @@ class RoomChannel:
     held: dict[int, dict[str, Any]] = field(default_factory=dict)
     gap_since: float | None = None
     stock: dict[int, dict[str, Any]] = field(default_factory=dict)
-    polls: dict[int, dict[str, Any]] = field(default_factory=dict)  # latest tally per poll
+    # Live tallies (a poll's votes, a lucky bag's entrants, a quiz's leaderboard): only the
+    # latest of each reaches viewers per tick.
+    tallies: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)
     purchases: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=50))
     chat: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=500))
     likes: int = 0
@@ -168,8 +172,8 @@ class RoomHub:
         kind = event["type"]
         if kind == "stock":
             channel.stock[event["listing_id"]] = event
-        elif kind == "poll_results":
-            channel.polls[event["poll"]["id"]] = event
+        elif kind in TALLY_KEYS:
+            channel.tallies[(kind, event[TALLY_KEYS[kind]]["id"])] = event
         elif kind == "purchase":
             channel.purchases.append(event)
         elif kind == "comment":
@@ -310,11 +314,11 @@ class RoomHub:
             critical = await self._due_critical(channel, now)
             events: list[dict[str, Any]] = list(critical)
             events.extend(channel.stock.values())
-            events.extend(channel.polls.values())
+            events.extend(channel.tallies.values())
             events.extend(channel.purchases)
             events.extend(self._sample_chat(channel))
             channel.stock.clear()
-            channel.polls.clear()
+            channel.tallies.clear()
             channel.purchases.clear()
             channel.chat.clear()
             counters = self._counters(channel)

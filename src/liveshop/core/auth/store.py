@@ -138,3 +138,10 @@ async def delete_expired_revocations(conn: AsyncConnection, now: datetime) -> li
         delete(revoked_sessions).where(revoked_sessions.c.expires_at <= now).returning(revoked_sessions.c.token_digest)
     )
     return [r.token_digest for r in rows]
+
+
+async def usernames(conn: AsyncConnection, user_ids: list[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = await conn.execute(select(users.c.id, users.c.username).where(users.c.id.in_(user_ids)))
+    return {user_id: name for user_id, name in rows}

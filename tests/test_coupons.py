@@ -211,7 +211,7 @@ async def test_a_subsidy_budget_is_never_overspent_by_concurrent_buyers(client, 
     for b in buyers:
         orders.append((await buy(client, b, lst["id"])).json())
         coupons.append(await claim(client, b, subsidy["id"]))  # claims are not capped; paying out is
-    answers = await asyncio.gather(*(apply(client, b, o["id"], c["id"]) for b, o, c in zip(buyers, orders, coupons)))
+    answers = await asyncio.gather(*(apply(client, b, o["id"], c["id"]) for b, o, c in zip(buyers, orders, coupons, strict=True)))
     codes = sorted(a.status_code for a in answers)
     assert codes == [200] * 3 + [409] * 9, [a.text for a in answers]
     assert {a.json()["code"] for a in answers if a.status_code == 409} == {"subsidy_budget_exhausted"}

@@ -247,3 +247,23 @@ def test_two_coupons_of_one_funder_never_stack():
     except CouponsDoNotStack:
         return
     raise AssertionError("two shop coupons were accepted")
+
+
+async def test_best_picks_the_combination_that_takes_the_most_off(client, services):
+    shop = await shop_with_room(client)
+    buyer = await account(client)
+    root = await admin(client, services)
+    small = await claim(client, buyer, (await offer(client, shop, title="减5", amount_off_cents=500, threshold_cents=0))["id"])
+    big = await claim(client, buyer, (await offer(client, shop, title="满50减15", amount_off_cents=1500,
+                                                  threshold_cents=5000))["id"])
+    subsidy = (await client.post("/api/v1/platform/coupon-offers", json={
+        "title": "平台减3", "kind": "amount_off", "amount_off_cents": 300, "budget_cents": 10_000}, headers=root)).json()
+    platform = await claim(client, buyer, subsidy["id"])
+    cheap = await order_of(client, shop, buyer, price_cents=3000)  # 满50 is out of reach
+    r = await client.put(f"/api/v1/orders/{cheap['id']}/coupons", json={"best": True}, headers=buyer)
+    assert sorted(d["coupon_id"] for d in r.json()["price_breakdown"]["discounts"]) == sorted([small["id"], platform["id"]])
+    dear = await order_of(client, shop, buyer, price_cents=6000)
+    r = await client.put(f"/api/v1/orders/{dear['id']}/coupons", json={"best": True}, headers=buyer)
+    assert [d["coupon_id"] for d in r.json()["price_breakdown"]["discounts"]] == [big["id"]]  # the rest are locked
+    assert_problem(await client.put(f"/api/v1/orders/{dear['id']}/coupons", json={"best": True, "coupon_ids": []},
+                                    headers=buyer), 422)

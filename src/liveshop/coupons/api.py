@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
 from liveshop.core.validation import Body, Cents, Id, PathId, StrictInt, Text, Timestamp
@@ -70,7 +70,14 @@ class CouponOut(BaseModel):
 
 
 class ApplyIn(Body):
-    coupon_ids: list[Id] = Field(max_length=4)
+    coupon_ids: list[Id] | None = Field(default=None, max_length=4)
+    best: bool = False  # instead of coupon_ids: the best of the buyer's coupons for this order
+
+    @model_validator(mode="after")
+    def one_way(self) -> ApplyIn:
+        if (self.coupon_ids is None) == (not self.best):
+            raise ValueError("give either coupon_ids or best: true")
+        return self
 
 
 def _create(shop_id: int | None, body: OfferIn, user: Any, services: Any) -> Any:
@@ -133,7 +140,8 @@ async def my_coupons(user: CurrentUser, services: ServicesDep) -> list[dict[str,
 
 @router.put("/orders/{order_id}/coupons", response_model=OrderOut)
 async def apply_coupons(order_id: PathId, body: ApplyIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    """Use these coupons on a pending order (replacing any chosen before; `[]` removes them).
-    Answers the order with its price breakdown."""
+    """Use these coupons on a pending order (replacing any chosen before; `[]` removes them),
+    or `{"best": true}` for the combination that takes the most off. Answers the order with
+    its price breakdown."""
     return await service.apply_to_order(services.db, user=user, order_id=order_id, coupon_ids=body.coupon_ids,
                                         now=services.clock.now())

@@ -20,11 +20,13 @@ from liveshop.coupons.errors import (
     ClaimLimitReached,
     CouponNotFound,
     CouponNotUsable,
+    CouponsDoNotStack,
     InvalidOffer,
     OfferExhausted,
     OfferNotClaimable,
     OfferNotFound,
     SubsidyBudgetExhausted,
+    ThresholdNotMet,
 )
 from liveshop.orders import store as orders_store
 from liveshop.orders.errors import OrderNotFound, OrderNotPayable
@@ -203,9 +205,37 @@ async def my_coupons(db: Database, *, user: User, now: datetime) -> list[dict[st
         return [coupon_view(r, now) for r in await store.coupons_of_user(tx.conn, user.id)]
 
 
-async def apply_to_order(db: Database, *, user: User, order_id: int, coupon_ids: list[int],
+def _best_choice(rows: list[dict[str, Any]], order: Any, now: datetime) -> list[int]:
+    """The usable coupons (at most one per funder) that take the most off the order."""
+    usable = [r for r in rows if r["coupon_status"] == "available" and store.now_valid(r, now)
+              and (r["shop_id"] is None or r["shop_id"] == order.shop_id)]
+    by_funder: dict[str, list[dict[str, Any] | None]] = {f: [None] for f in pricing.FUNDERS}
+    for row in usable:
+        by_funder[row["funded_by"]].append(row)
+    best: tuple[int, list[int]] = (0, [])
+    for shop_row in by_funder["shop"]:
+        for platform_row in by_funder["platform"]:
+            chosen = [r for r in (shop_row, platform_row) if r is not None]
+            try:
+                lines = pricing.price(order.subtotal_cents, [store.terms_of(r) for r in chosen])
+            except (CouponsDoNotStack, ThresholdNotMet):
+                continue
+            rows_by_offer = {r["id"]: r for r in chosen}
+            if any(line.amount_cents == 0 or (
+                    rows_by_offer[line.terms.offer_id]["budget_cents"] is not None
+                    and rows_by_offer[line.terms.offer_id]["spent_cents"] + line.amount_cents
+                    > rows_by_offer[line.terms.offer_id]["budget_cents"]) for line in lines):
+                continue
+            total = sum(line.amount_cents for line in lines)
+            if total > best[0]:
+                best = (total, [r["coupon_id"] for r in chosen])
+    return best[1]
+
+
+async def apply_to_order(db: Database, *, user: User, order_id: int, coupon_ids: list[int] | None,
                          now: datetime) -> dict[str, Any]:
-    """The buyer's chosen coupons become the order's discounts (replacing any chosen before).
+    """The buyer's chosen coupons become the order's discounts (replacing any chosen before);
+    `coupon_ids=None` chooses the best of the buyer's coupons for them.
 
     Coupons previously on the order go back to the buyer and their subsidies back to budget;
     the new ones are locked to the order and their subsidies taken from budget, all in one
@@ -221,6 +251,8 @@ async def apply_to_order(db: Database, *, user: User, order_id: int, coupon_ids:
             raise OrderNotPayable(current_status=order.status)
         if order.discount_cents:
             await ledger.release_for_order(tx.conn, order_id)
+        if coupon_ids is None:
+            coupon_ids = _best_choice(await store.coupons_of_user(tx.conn, user.id), order, now)
         chosen = await store.coupons_of_user(tx.conn, user.id, *coupon_ids) if coupon_ids else []
         if len(chosen) != len(set(coupon_ids)):
             raise CouponNotFound()

@@ -106,7 +106,7 @@ class RoomChannel {
       this.h.onEvent(ev);
     }
     if (frame.seq > this.seq && !frame.events.some((e) => e.type === "resync")) this.seq = frame.seq;
-    this.h.onCounters && this.h.onCounters(frame.counters);
+    if (frame.counters && this.h.onCounters) this.h.onCounters(frame.counters);  // private frames have none
   }
 }
 

@@ -64,10 +64,26 @@ document.addEventListener("DOMContentLoaded", () => {
       case "room_status": status = ev.status; renderStatus(); break;
       case "purchase": refreshStats(); break;
       case "comment": addComment(ev); return;
+      case "lucky_bag_opened": case "lucky_bag_drawn": bags.set(ev.bag.id, ev.bag); renderBags(); return;
+      case "lucky_bag_entries": if (bags.has(ev.bag.id)) { bags.get(ev.bag.id).entrants = ev.bag.entrants; renderBags(); } return;
       default: return;
     }
     renderListings();
   }
+
+  // Lucky bags of this show: launched here, drawn by their timer or the "draw now" button.
+  const bags = new Map();
+
+  function renderBags() {
+    $("bags").replaceChildren(...[...bags.values()].sort((a, b) => b.id - a.id).map((b) =>
+      el("li", { class: "bag", dataset: { bagId: b.id, status: b.status } },
+        `${b.title} · ${b.prize.title} ×${b.prize.count} · ${b.entrants} ${T.entrants} · `,
+        b.status === "open"
+          ? el("button", { class: "draw-now", onclick: () => act(() => api("POST", `/api/v1/lucky-bags/${b.id}/draw`)) }, T.draw_now)
+          : el("a", { href: `/api/v1/lucky-bags/${b.id}/draw`, target: "_blank" }, `${T.drawn} · ${T.verify_draw}`))));
+  }
+
+  function yuanToCents(value) { return Math.round(Number(value) * 100); }
 
   async function refreshStats() {
     try {
@@ -86,12 +102,20 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   async function load() {
-    const [room, all, products, comments] = await Promise.all([
+    const [room, all, products, comments, roomBags, offers] = await Promise.all([
       api("GET", `/api/v1/rooms/${roomId}`),
       api("GET", `/api/v1/rooms/${roomId}/listings`),
       api("GET", `/api/v1/shops/${shopId}/products`),
       api("GET", `/api/v1/rooms/${roomId}/comments`),
+      api("GET", `/api/v1/rooms/${roomId}/lucky-bags`),
+      api("GET", `/api/v1/shops/${shopId}/coupon-offers`),
     ]);
+    bags.clear();
+    for (const b of roomBags) bags.set(b.id, b);
+    renderBags();
+    $("bag-prize").replaceChildren(
+      ...products.map((p) => el("option", { value: `product:${p.id}` }, `${p.title} · ${T.stock} ${p.stock}`)),
+      ...offers.filter((o) => o.status === "active").map((o) => el("option", { value: `coupon:${o.id}` }, `🎫 ${o.title}`)));
     status = room.status;
     pinnedId = room.pinned_listing_id;
     listings.clear();
@@ -125,6 +149,38 @@ document.addEventListener("DOMContentLoaded", () => {
         const p = products.find((x) => x.id === Number(opt.value));
         if (p) opt.textContent = `${p.title} · ${money(p.price_cents, p.currency)} · ${T.stock} ${p.stock}`;
       }
+    });
+  });
+  $("bag-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act(async () => {
+      const [kind, id] = $("bag-prize").value.split(":");
+      const prize = { kind, count: Number($("bag-count").value) };
+      prize[kind === "product" ? "product_id" : "offer_id"] = Number(id);
+      const conditions = { follow: $("bag-follow").checked, watch_minutes: Number($("bag-watch").value || 0) };
+      if ($("bag-keyword").value.trim()) conditions.keyword = $("bag-keyword").value.trim();
+      const bag = await api("POST", `/api/v1/rooms/${roomId}/lucky-bags`, {
+        title: $("bag-title").value.trim(), prize, duration_seconds: Number($("bag-duration").value), conditions });
+      bags.set(bag.id, bag);
+      renderBags();
+    });
+  });
+  $("poll-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act(async () => {
+      const options = $("poll-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
+      await api("POST", `/api/v1/shops/${shopId}/polls`, { question: $("poll-question").value.trim(), options,
+        room_id: roomId, closes_in_seconds: Number($("poll-duration").value) });
+      $("poll-question").value = ""; $("poll-options").value = "";
+    });
+  });
+  $("coupon-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act(async () => {
+      await api("POST", `/api/v1/shops/${shopId}/coupon-offers`, { title: $("coupon-title").value.trim(), kind: "amount_off",
+        amount_off_cents: yuanToCents($("coupon-off").value), threshold_cents: yuanToCents($("coupon-threshold").value || 0),
+        total_quantity: Number($("coupon-quantity").value), room_id: roomId, valid_days: 7 });
+      $("coupon-title").value = "";
     });
   });
   $("comment-form").addEventListener("submit", (e) => {

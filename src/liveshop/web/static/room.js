@@ -157,6 +157,27 @@ document.addEventListener("DOMContentLoaded", () => {
         polls.set(ev.poll.id, ev.poll);
         renderPolls();
         return;
+      case "lucky_bag_opened":
+      case "lucky_bag_drawn":
+        bags.set(ev.bag.id, Object.assign(bags.get(ev.bag.id) || {}, ev.bag, ev.winners ? { winners: ev.winners } : {}));
+        if (ev.type === "lucky_bag_opened") ticker("🎁 " + ev.bag.title);
+        renderBags();
+        return;
+      case "lucky_bag_entries":
+        if (bags.has(ev.bag.id)) { bags.get(ev.bag.id).entrants = ev.bag.entrants; renderBags(); }
+        return;
+      case "lucky_bag_won": {
+        // Only the winner gets it, with their prize.
+        const b = bags.get(ev.bag.id);
+        if (b) { b.me = Object.assign(b.me || {}, { entered: true, won: true, order_id: ev.prize.order_id || null, coupon_id: ev.prize.coupon_id || null }); renderBags(); }
+        banner(`🎉 ${T.you_won} ${ev.prize.title}`, "success");
+        return;
+      }
+      case "coupon_offered":
+        offers.set(ev.offer.id, ev.offer);
+        ticker("🎫 " + ev.offer.title);
+        renderOffers();
+        return;
       case "my_order": {
         // Only this viewer gets it: their own order changed (paid, expired, refunded...).
         const o = ev.order;
@@ -210,13 +231,95 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch (err) { banner(err.message, "error"); }
   }
 
+  // Lucky bags: the commitment is shown from the start; after the draw, the winners and
+  // (for this viewer) their prize.
+  const bags = new Map();
+
+  function conditionText(c) {
+    const parts = [];
+    if (c.follow) parts.push(T.cond_follow);
+    if (c.keyword) parts.push(`${T.cond_keyword}「${c.keyword}」`);
+    if (c.watch_minutes) parts.push(`${T.cond_watch} ${c.watch_minutes} ${T.minutes}`);
+    return parts.join(" · ");
+  }
+
+  function renderBags() {
+    const now = Date.now();
+    $("bags").replaceChildren(...[...bags.values()].sort((a, b) => b.id - a.id).slice(0, 3).map((b) => {
+      const me = b.me || {};
+      const card = el("div", { class: "bag card", dataset: { bagId: b.id, status: b.status } },
+        el("div", { class: "bag-title" }, `🎁 ${b.title}`),
+        el("div", {}, `${T.prize}: ${b.prize.title} ×${b.prize.count}`),
+        el("div", { class: "muted" }, conditionText(b.conditions)),
+        el("div", { class: "muted commitment", title: b.commitment }, `${T.commitment}: ${b.commitment.slice(0, 16)}…`),
+        el("div", { class: "entrants" }, `${b.entrants} ${T.entrants}`));
+      if (b.status === "open") {
+        const left = Math.max(0, Math.round((Date.parse(b.draws_at) - now) / 1000));
+        card.append(el("div", { class: "countdown" }, `${T.draws_in} ${left}s`));
+        card.append(me.entered ? el("div", { class: "entered" }, T.entered_bag)
+          : el("button", { class: "enter-bag", onclick: () => enterBag(b.id) }, T.enter_bag));
+      } else {
+        if (b.winners) card.append(el("div", { class: "winners" }, `${T.winners}: ${b.winners.map((w) => w.name).join("、") || "—"}`));
+        if (me.won) {
+          card.append(el("div", { class: "won" }, `🎉 ${T.you_won}`));
+          if (me.order_id) card.append(el("a", { class: "prize-order", href: `/rooms/${roomId}?order=${me.order_id}` }, T.view_prize_order));
+          if (me.coupon_id) card.append(el("div", {}, T.coupon_prize));
+        } else if (me.entered) card.append(el("div", { class: "lost muted" }, T.not_won));
+        card.append(el("a", { href: `/api/v1/lucky-bags/${b.id}/draw`, target: "_blank" }, T.verify_draw));
+      }
+      return card;
+    }));
+  }
+  setInterval(() => { if ([...bags.values()].some((b) => b.status === "open")) renderBags(); }, 1000);
+
+  async function enterBag(bagId) {
+    if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+    try { bags.set(bagId, await api("POST", `/api/v1/lucky-bags/${bagId}/entries`)); renderBags(); }
+    catch (err) {
+      const c = err.code === "lucky_bag_condition_not_met" && err.problem.condition;
+      banner(c ? `${T.bag_needs}: ${T["cond_" + c]}` : err.message, "error");
+    }
+  }
+
+  // Coupons the show hands out (发券): claim them here, they apply at checkout.
+  const offers = new Map();
+  const claimed = new Set();
+
+  function offerText(o) {
+    const off = o.kind === "amount_off" ? money(o.amount_off_cents, "CNY") : `${o.percent_off}%`;
+    return o.threshold_cents ? `${T.threshold_prefix}${money(o.threshold_cents, "CNY")} ${T.off_prefix}${off}` : `${T.no_threshold} ${T.off_prefix}${off}`;
+  }
+
+  function renderOffers() {
+    $("coupons").replaceChildren(...[...offers.values()].map((o) =>
+      el("div", { class: "coupon card", dataset: { offerId: o.id } },
+        el("span", { class: "coupon-title" }, `🎫 ${o.title}`), " ", el("span", { class: "muted" }, offerText(o)), " ",
+        claimed.has(o.id) ? el("span", { class: "claimed" }, T.claimed)
+          : el("button", { class: "claim", onclick: () => claimOffer(o.id) }, T.claim_coupon))));
+  }
+
+  async function claimOffer(offerId) {
+    if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+    try { await api("POST", `/api/v1/coupon-offers/${offerId}/claim`); claimed.add(offerId); renderOffers(); }
+    catch (err) { if (err.code === "coupon_claim_limit_reached") { claimed.add(offerId); renderOffers(); } else banner(err.message, "error"); }
+  }
+
   async function loadSnapshot() {
-    const [room, all, comments, openPolls] = await Promise.all([
+    const [room, all, comments, openPolls, roomBags, roomOffers] = await Promise.all([
       api("GET", `/api/v1/rooms/${roomId}`),
       api("GET", `/api/v1/rooms/${roomId}/listings`),
       api("GET", `/api/v1/rooms/${roomId}/comments`),
       api("GET", `/api/v1/rooms/${roomId}/polls`),
+      api("GET", `/api/v1/rooms/${roomId}/lucky-bags`),
+      api("GET", `/api/v1/rooms/${roomId}/coupon-offers`),
     ]);
+    bags.clear();
+    for (const b of roomBags) bags.set(b.id, b);
+    renderBags();
+    offers.clear();
+    for (const o of roomOffers) offers.set(o.id, o);
+    if (ME) for (const c of await api("GET", "/api/v1/me/coupons")) claimed.add(c.offer.id);
+    renderOffers();
     polls.clear();
     for (const p of openPolls) { polls.set(p.id, p); if (p.my_vote) myVotes.set(p.id, p.my_vote); }
     renderPolls();
@@ -238,6 +341,8 @@ document.addEventListener("DOMContentLoaded", () => {
     try {
       const order = await api("POST", "/api/v1/orders", { listing_id: listingId, quantity: 1 }, { "Idempotency-Key": newKey() });
       banner(T.order_created);
+      // The best of the viewer's coupons for this order, as the checkout of any shop would pick.
+      try { await api("PUT", `/api/v1/orders/${order.id}/coupons`, { best: true }); } catch (_) { /* pay full price */ }
       const payment = await api("POST", `/api/v1/orders/${order.id}/pay`);
       location.href = payment.checkout_url;
     } catch (err) {
@@ -306,6 +411,9 @@ document.addEventListener("DOMContentLoaded", () => {
       onResync: async () => { channel.seq = await loadSnapshot(); },
     });
     channel.start();
+    // Watch time (lucky-bag conditions): a heartbeat while a signed-in viewer has the live show open.
+    if (ME) setInterval(() => { if (status === "live") api("POST", `/api/v1/rooms/${roomId}/watch`).catch(() => {}); }, 30000);
+    if (ME && status === "live") api("POST", `/api/v1/rooms/${roomId}/watch`).catch(() => {});
     const orderId = new URLSearchParams(location.search).get("order");
     if (orderId && /^\d+$/.test(orderId)) showOrder(orderId);
   })();

@@ -19,18 +19,24 @@ async def test_claims_not_yet_committed_at_shutdown_are_refused_and_undone(servi
     world = await live_listing(services, stock=3)
     buyer = await user(services)
     engine = services.engine
-    await engine.stop()  # the writer is gone: nothing will commit the claim
-    attempt = asyncio.create_task(engine.place(
-        buyer_id=buyer.id, listing_id=world.listing_id, quantity=1, idempotency_key=uuid.uuid4().hex,
-        fingerprint="f", now=services.clock.now(), payment_timeout=900,
-    ))
+    place = dict(buyer_id=buyer.id, listing_id=world.listing_id, quantity=1, fingerprint="f",
+                 now=services.clock.now(), payment_timeout=900)
+    await engine.place(**place, idempotency_key=uuid.uuid4().hex)  # the listing is hot, one unit sold
+
+    async def stuck_flush(batch, listings):  # a database that stopped answering
+        await asyncio.Event().wait()
+
+    engine.commits.flush = stuck_flush
+    attempt = asyncio.create_task(engine.place(**place, idempotency_key=uuid.uuid4().hex))
+    await asyncio.sleep(0)  # the claim is taken in memory, without awaiting anything
+    assert engine._hot[world.listing_id].remaining == 1
     await asyncio.sleep(0.01)
     assert not attempt.done()  # not acknowledged: it is not durable
     await engine.stop(drain_seconds=0.05)
     with pytest.raises(StockEngineUnavailable):
         await attempt
-    assert engine._hot[world.listing_id].remaining == 3  # the units went back
-    assert (await get_listing(services.db, listing_id=world.listing_id))["stock_left"] == 3
+    assert engine._hot[world.listing_id].remaining == 2  # the unit went back
+    assert (await get_listing(services.db, listing_id=world.listing_id))["stock_left"] == 2
 
 
 async def test_a_failed_group_commit_answers_503_and_gives_the_units_back(services):

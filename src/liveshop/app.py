@@ -30,6 +30,7 @@ from liveshop.orders import service as orders_service
 from liveshop.orders.api import router as orders_router
 from liveshop.orders.hot_path import HotOrderRoute
 from liveshop.polls.api import router as polls_router
+from liveshop.quizzes.api import router as quizzes_router
 from liveshop.realtime.api import router as realtime_router
 from liveshop.rooms.api import router as rooms_router
 from liveshop.web.pages import router as pages_router
@@ -53,9 +54,10 @@ async def expiry_loop(services: Services) -> None:
 
 async def reminder_loop(services: Services) -> None:
     """Remind viewers whose reserved show went live (exactly once each, on any number of
-    nodes), close polls and draw lucky bags whose time is up (each once, on any node)."""
+    nodes), close polls, draw lucky bags and reveal quiz questions whose time is up (each once, on any node)."""
     from liveshop.luckybags.service import draw_due_bags
     from liveshop.polls.service import close_due_polls
+    from liveshop.quizzes.service import close_due_questions
 
     while True:
         try:
@@ -63,6 +65,7 @@ async def reminder_loop(services: Services) -> None:
                 pass  # a big show: keep going until every reservation is reminded
             await close_due_polls(services.db, now=services.clock.now())
             await draw_due_bags(services.db, now=services.clock.now())
+            await close_due_questions(services.db, now=services.clock.now())
         except Exception:
             log.exception("reminder sweep failed")
         await asyncio.sleep(services.settings.reminder_sweep_interval)
@@ -156,7 +159,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

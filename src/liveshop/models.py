@@ -10,6 +10,7 @@ from liveshop.luckybags import store as luckybags  # noqa: F401
 from liveshop.moderation import store as moderation  # noqa: F401
 from liveshop.orders import store as orders  # noqa: F401
 from liveshop.polls import store as polls  # noqa: F401
+from liveshop.quizzes import store as quizzes  # noqa: F401
 from liveshop.realtime import store as realtime  # noqa: F401
 from liveshop.rooms import store as rooms  # noqa: F401
 from liveshop.webhooks import store as webhooks  # noqa: F401

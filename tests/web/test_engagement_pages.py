@@ -1,6 +1,8 @@
 """Interactions in a real Chromium: a lucky bag from the console's launch to the winner
 seeing the prize, and a coupon sent in the show, claimed and used at checkout."""
 
+import asyncio
+
 import httpx
 import pytest
 from playwright.async_api import expect
@@ -69,7 +71,7 @@ async def test_a_coupon_sent_in_the_show_is_claimed_and_taken_off_at_checkout(br
     console = await new_page(browser, errors)
     await log_in(console, base, shop.merchant)
     await console.goto(f"{base}/console/rooms/{shop.room_id}")
-    await console.click("details.interaction:nth-of-type(3) summary")
+    await console.click("#coupon-panel summary")
     await console.fill("#coupon-title", "直播间专享")
     await console.fill("#coupon-off", "20")
     await console.fill("#coupon-threshold", "100")
@@ -84,4 +86,48 @@ async def test_a_coupon_sent_in_the_show_is_claimed_and_taken_off_at_checkout(br
     await page.click("#pay")
     await expect(page.locator("#banner")).to_have_attribute("data-order-status", "paid")
     await expect(page.locator("#banner")).to_contain_text("¥108.00")
+    assert errors == []
+
+
+async def test_a_quiz_question_answered_in_time_and_too_late(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http)
+        quick, slow = await account(http), await account(http)
+    errors: list[str] = []
+    console = await new_page(browser, errors)
+    await log_in(console, base, shop.merchant)
+    await console.goto(f"{base}/console/rooms/{shop.room_id}")
+    await console.click("#quiz-panel summary")
+    await console.fill("#quiz-title", "茶知识抢答")
+    await console.fill("#quiz-question", "龙井产自哪里？")
+    await console.fill("#quiz-options", "杭州\n苏州\n福州")
+    await console.fill("#quiz-correct", "1")
+    await console.fill("#quiz-limit", "4")
+    await console.click("#quiz-create")
+    push = console.locator("#quizzes .push-question")
+    await expect(push).to_have_count(1)
+
+    quick_page = await viewer_in_room(browser, errors, base, quick, shop.room_id)
+    slow_page = await viewer_in_room(browser, errors, base, slow, shop.room_id)
+
+    async def slow_network(route):  # sent in time by the page, received after the deadline
+        await asyncio.sleep(5)
+        await route.continue_()
+
+    await slow_page.route("**/api/v1/quiz-questions/*/answers", slow_network)
+    await push.click()
+    for page in (quick_page, slow_page):
+        await expect(page.locator("#quiz .quiz-question")).to_have_text("龙井产自哪里？")
+    await slow_page.locator("#quiz .quiz-option").nth(0).click()
+    await quick_page.locator("#quiz .quiz-option").nth(0).click()
+    await expect(quick_page.locator("#quiz .quiz-state")).to_have_attribute("data-state", "sent")
+    await expect(slow_page.locator("#quiz .quiz-state")).to_have_attribute("data-state", "late", timeout=10_000)
+    await expect(slow_page.locator("#quiz .quiz-state")).to_contain_text("超时")
+    await expect(quick_page.locator("#quiz .quiz-state")).to_have_attribute("data-state", "correct", timeout=10_000)
+    await expect(quick_page.locator("#quiz .quiz-state")).to_contain_text("回答正确")
+    await expect(quick_page.locator("#quiz .quiz-option.correct")).to_contain_text("杭州")
+    await expect(quick_page.locator("#quiz .leaderboard li")).to_have_count(1)
+    await expect(quick_page.locator("#quiz .leaderboard")).to_contain_text(quick["X-Username"])
+    await quick_page.screenshot(path="/tmp/liveshop-quiz.png")
     assert errors == []

@@ -65,6 +65,15 @@ document.addEventListener("DOMContentLoaded", () => {
       case "purchase": refreshStats(); break;
       case "comment": addComment(ev); return;
       case "lucky_bag_opened": case "lucky_bag_drawn": bags.set(ev.bag.id, ev.bag); renderBags(); return;
+      case "quiz_leaderboard": case "quiz_question_closed": case "quiz_ended":
+        if (quizzes.has(ev.quiz.id)) {
+          const z = quizzes.get(ev.quiz.id);
+          z.leaderboard = ev.quiz.leaderboard;
+          if (ev.question) { const q = z.questions.find((x) => x.id === ev.question.id); if (q) q.status = "closed"; }
+          if (ev.type === "quiz_ended") z.status = "ended";
+          renderQuizzes();
+        }
+        return;
       case "lucky_bag_entries": if (bags.has(ev.bag.id)) { bags.get(ev.bag.id).entrants = ev.bag.entrants; renderBags(); } return;
       default: return;
     }
@@ -81,6 +90,37 @@ document.addEventListener("DOMContentLoaded", () => {
         b.status === "open"
           ? el("button", { class: "draw-now", onclick: () => act(() => api("POST", `/api/v1/lucky-bags/${b.id}/draw`)) }, T.draw_now)
           : el("a", { href: `/api/v1/lucky-bags/${b.id}/draw`, target: "_blank" }, `${T.drawn} · ${T.verify_draw}`))));
+  }
+
+  // Quizzes: questions are drafted here, then asked one by one ("push") during the show.
+  const draft = [];
+  const quizzes = new Map();
+
+  function renderQuizzes() {
+    $("quiz-draft").replaceChildren(...draft.map((q) => el("li", {}, `${q.text} (${q.options.join(" / ")})`)));
+    $("quizzes").replaceChildren(...[...quizzes.values()].filter((z) => z.status === "running").map((z) =>
+      el("div", { class: "quiz-admin", dataset: { quizId: z.id } },
+        el("strong", {}, z.title),
+        el("ol", {}, ...z.questions.map((q) => el("li", { dataset: { questionId: q.id, status: q.status } },
+          `${q.text} `,
+          q.status === "pending" ? el("button", { class: "push-question", onclick: () => act(async () => {
+            const asked = await api("POST", `/api/v1/quiz-questions/${q.id}/push`);
+            Object.assign(q, asked); renderQuizzes();
+          }) }, T.push_question) : el("span", { class: "muted" }, T["status_" + q.status] || q.status)))),
+        el("ol", { class: "leaderboard" }, ...z.leaderboard.map((s) => el("li", {}, `${s.name} ${s.points}${T.points}`))),
+        el("button", { class: "end-quiz", onclick: () => act(async () => {
+          quizzes.set(z.id, await api("POST", `/api/v1/quizzes/${z.id}/end`)); renderQuizzes();
+        }) }, T.end_quiz))));
+  }
+
+  function draftQuestion() {
+    const options = $("quiz-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
+    const text = $("quiz-question").value.trim();
+    if (!text || options.length < 2) return false;
+    draft.push({ text, options, correct: Number($("quiz-correct").value) - 1, time_limit_seconds: Number($("quiz-limit").value) });
+    $("quiz-question").value = ""; $("quiz-options").value = "";
+    renderQuizzes();
+    return true;
   }
 
   function yuanToCents(value) { return Math.round(Number(value) * 100); }
@@ -113,6 +153,9 @@ document.addEventListener("DOMContentLoaded", () => {
     bags.clear();
     for (const b of roomBags) bags.set(b.id, b);
     renderBags();
+    quizzes.clear();
+    for (const z of await api("GET", `/api/v1/rooms/${roomId}/quizzes`)) quizzes.set(z.id, z);
+    renderQuizzes();
     $("bag-prize").replaceChildren(
       ...products.map((p) => el("option", { value: `product:${p.id}` }, `${p.title} · ${T.stock} ${p.stock}`)),
       ...offers.filter((o) => o.status === "active").map((o) => el("option", { value: `coupon:${o.id}` }, `🎫 ${o.title}`)));
@@ -163,6 +206,18 @@ document.addEventListener("DOMContentLoaded", () => {
         title: $("bag-title").value.trim(), prize, duration_seconds: Number($("bag-duration").value), conditions });
       bags.set(bag.id, bag);
       renderBags();
+    });
+  });
+  $("quiz-add").addEventListener("click", () => draftQuestion());
+  $("quiz-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    act(async () => {
+      draftQuestion();  // the question still in the form counts too
+      const quiz = await api("POST", `/api/v1/shops/${shopId}/quizzes`, {
+        title: $("quiz-title").value.trim() || T.quiz, questions: draft, room_id: roomId });
+      draft.length = 0;
+      quizzes.set(quiz.id, quiz);
+      renderQuizzes();
     });
   });
   $("poll-form").addEventListener("submit", (e) => {

@@ -173,6 +173,26 @@ document.addEventListener("DOMContentLoaded", () => {
         banner(`🎉 ${T.you_won} ${ev.prize.title}`, "success");
         return;
       }
+      case "quiz_question":
+        quiz = { id: ev.quiz.id, title: ev.quiz.title, question: ev.question, sent: null, verdict: null, late: false,
+          counts: null, leaderboard: quiz && quiz.id === ev.quiz.id ? quiz.leaderboard : [] };
+        renderQuiz();
+        return;
+      case "quiz_question_closed":
+        if (quiz && quiz.question && quiz.question.id === ev.question.id) {
+          quiz.question = ev.question;
+          quiz.counts = ev.counts;
+          quiz.leaderboard = ev.quiz.leaderboard;
+          if (quiz.sent !== null && ME) {
+            api("GET", `/api/v1/quiz-questions/${ev.question.id}/result`).then((r) => { quiz.verdict = r; renderQuiz(); }).catch(() => {});
+          }
+          renderQuiz();
+        }
+        return;
+      case "quiz_leaderboard":
+      case "quiz_ended":
+        if (quiz && quiz.id === ev.quiz.id) { quiz.leaderboard = ev.quiz.leaderboard; quiz.ended = ev.type === "quiz_ended"; renderQuiz(); }
+        return;
       case "coupon_offered":
         offers.set(ev.offer.id, ev.offer);
         ticker("🎫 " + ev.offer.title);
@@ -281,6 +301,53 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   }
 
+  // Live quiz (答题): the question the host asked, a countdown, one answer; the verdict and
+  // the leaderboard when the server closes the question. The countdown is only a guide: the
+  // server judges by when the answer reaches it.
+  let quiz = null;
+
+  function renderQuiz() {
+    const box = $("quiz");
+    box.hidden = !quiz;
+    if (!quiz) return;
+    const q = quiz.question;
+    const closed = q.status === "closed";
+    const left = Math.max(0, Math.ceil((Date.parse(q.closes_at) - Date.now()) / 1000));
+    const options = q.options.map((label, i) => {
+      const classes = ["quiz-option"];
+      if (quiz.sent === i) classes.push("mine");
+      if (closed && q.correct === i) classes.push("correct");
+      const text = quiz.counts ? `${label} · ${quiz.counts[i]}` : label;
+      return el("button", { class: classes.join(" "), dataset: { choice: i }, onclick: () => answerQuiz(i),
+        ...(closed || quiz.sent !== null || quiz.late ? { disabled: "" } : {}) }, text);
+    });
+    let state = "";
+    if (quiz.late) state = T.answer_too_late;
+    else if (quiz.verdict && quiz.verdict.answered) state = quiz.verdict.correct ? `${T.answer_correct} +${quiz.verdict.points}${T.points}` : T.answer_wrong;
+    else if (quiz.sent !== null) state = T.answer_sent;
+    box.replaceChildren(
+      el("div", { class: "quiz-title" }, `❓ ${quiz.title}${quiz.ended ? " · " + T.quiz_ended : ""}`),
+      el("div", { class: "quiz-question", dataset: { questionId: q.id, status: q.status } }, q.text),
+      el("div", { class: "quiz-countdown muted" }, closed ? "" : `${T.time_left} ${left}s`),
+      el("div", { class: "quiz-options" }, ...options),
+      el("div", { class: "quiz-state", dataset: { state: quiz.late ? "late" : quiz.verdict ? (quiz.verdict.correct ? "correct" : "wrong") : quiz.sent !== null ? "sent" : "" } }, state),
+      el("ol", { class: "leaderboard" }, ...quiz.leaderboard.slice(0, 5).map((s) => el("li", {}, `${s.name} ${s.points}${T.points}`))));
+  }
+  setInterval(() => { if (quiz && quiz.question.status === "open") renderQuiz(); }, 500);
+
+  async function answerQuiz(choice) {
+    if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+    const q = quiz.question;
+    quiz.sent = choice;
+    renderQuiz();
+    try { await api("POST", `/api/v1/quiz-questions/${q.id}/answers`, { choice }); }
+    catch (err) {
+      if (err.code === "answer_too_late") { quiz.late = true; quiz.sent = null; }
+      else if (err.code !== "already_answered") { quiz.sent = null; banner(err.message, "error"); }
+    }
+    renderQuiz();
+  }
+
   // Coupons the show hands out (发券): claim them here, they apply at checkout.
   const offers = new Map();
   const claimed = new Set();
@@ -318,6 +385,11 @@ document.addEventListener("DOMContentLoaded", () => {
     renderBags();
     offers.clear();
     for (const o of roomOffers) offers.set(o.id, o);
+    for (const z of await api("GET", `/api/v1/rooms/${roomId}/quizzes`)) {
+      const open = z.questions.filter((q) => q.status === "open").pop();
+      if (open) { quiz = { id: z.id, title: z.title, question: open, sent: null, verdict: null, late: false, counts: null, leaderboard: z.leaderboard }; }
+    }
+    renderQuiz();
     if (ME) for (const c of await api("GET", "/api/v1/me/coupons")) claimed.add(c.offer.id);
     renderOffers();
     polls.clear();

@@ -23,6 +23,7 @@ from liveshop.core.migrate import upgrade
 from liveshop.coupons.api import router as coupons_router
 from liveshop.engagement import service as engagement_service
 from liveshop.engagement.api import router as engagement_router
+from liveshop.fans.api import router as fans_router
 from liveshop.inventory.api import router as inventory_router
 from liveshop.luckybags.api import router as luckybags_router
 from liveshop.moderation.api import router as moderation_router
@@ -159,7 +160,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

@@ -5,6 +5,7 @@ from liveshop.core.auth import store as auth  # noqa: F401
 from liveshop.core.db import metadata
 from liveshop.coupons import store as coupons  # noqa: F401
 from liveshop.engagement import store as engagement  # noqa: F401
+from liveshop.fans import store as fans  # noqa: F401
 from liveshop.inventory import store as inventory  # noqa: F401
 from liveshop.luckybags import store as luckybags  # noqa: F401
 from liveshop.moderation import store as moderation  # noqa: F401

@@ -33,6 +33,7 @@ class CommentOut(BaseModel):
     staff: str | None
     buyer: bool = False
     fan: bool = False
+    fan_level: int | None = None
     at: str
 
 

@@ -14,6 +14,8 @@ from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.engagement import store
 from liveshop.engagement.errors import CommentEmpty, ReservationClosed
+from liveshop.fans import rules as fan_rules
+from liveshop.fans import store as fans_store
 from liveshop.moderation import service as moderation_service
 from liveshop.moderation.errors import Banned, CommentBlocked
 from liveshop.moderation.service import Moderation
@@ -33,7 +35,8 @@ def clean_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def comment_event(row: dict[str, Any], *, buyer: bool = False, fan: bool = False) -> dict[str, Any]:
+def comment_event(row: dict[str, Any], *, buyer: bool = False, fan: bool = False,
+                  fan_level: int | None = None) -> dict[str, Any]:
     return {
         "id": row["id"],
         "user": {"id": row["user_id"], "name": row["username"]},
@@ -42,6 +45,7 @@ def comment_event(row: dict[str, Any], *, buyer: bool = False, fan: bool = False
         # Who is talking, for the chat lane's sampling (staff, then buyers and fans, first).
         "buyer": buyer,
         "fan": fan,
+        "fan_level": fan_level,  # shown beside the name (粉丝团等级); None for non-followers
         "at": row["created_at"].isoformat(),
     }
 
@@ -64,13 +68,17 @@ async def post_comment(
             tx.conn, moderation, user=user, room=room, role=role, text=text, now=now
         )
         if blocked is None:
+            previous = await store.last_comment_at(tx.conn, room_id, user.id)
             row = await store.insert_comment(
                 tx.conn, room_id=room_id, user_id=user.id, username=user.username, text=text, staff=role,
                 created_at=now,
             )
+            if previous is None or (now - previous).total_seconds() >= fan_rules.COMMENT_GAP_SECONDS:
+                await fans_store.add(tx.conn, room.shop_id, user.id, 1, now)
+            fan = await store.is_following(tx.conn, user.id, room.shop_id)
             event = comment_event(
-                row, buyer=await orders_store.has_ordered_in_room(tx.conn, room_id, user.id),
-                fan=await store.is_following(tx.conn, user.id, room.shop_id),
+                row, buyer=await orders_store.has_ordered_in_room(tx.conn, room_id, user.id), fan=fan,
+                fan_level=fan_rules.level_for(await fans_store.points_of(tx.conn, room.shop_id, user.id)) if fan else None,
             )
             publish_best_effort(tx, room_id, "comment", event)
             return event
@@ -80,8 +88,14 @@ async def post_comment(
 
 async def recent_comments(db: Database, *, room_id: int, limit: int = 50) -> list[dict[str, Any]]:
     async with db.transaction(write=False) as tx:
-        await get_public_room(tx.conn, room_id)
-        return [comment_event(r) for r in await store.recent_comments(tx.conn, room_id, limit)]
+        room = await get_public_room(tx.conn, room_id)
+        rows = await store.recent_comments(tx.conn, room_id, limit)
+        authors = list({r["user_id"] for r in rows})
+        followers = await store.followers_among(tx.conn, room.shop_id, authors)
+        points = await fans_store.points_among(tx.conn, room.shop_id, authors)
+        return [comment_event(r, fan=r["user_id"] in followers,
+                              fan_level=fan_rules.level_for(points.get(r["user_id"], 0))
+                              if r["user_id"] in followers else None) for r in rows]
 
 
 async def reserve_show(db: Database, *, user: User, room_id: int, now: datetime) -> tuple[bool, int]:
@@ -171,8 +185,11 @@ async def watch_beat(db: Database, *, user: User, room_id: int, now: datetime) -
         room = await get_public_room(tx.conn, room_id)
         if room.status != "live":
             raise RoomNotLive()
-        seconds = await store.credit_watch(tx.conn, room_id, user.id, now, min_gap=_MIN_BEAT_GAP,
-                                           max_credit=_MAX_BEAT_CREDIT)
+        seconds, credited = await store.credit_watch(tx.conn, room_id, user.id, now, min_gap=_MIN_BEAT_GAP,
+                                                     max_credit=_MAX_BEAT_CREDIT)
+        cap = fan_rules.WATCH_CAP_MINUTES * 60
+        minutes = min(seconds, cap) // 60 - min(seconds - credited, cap) // 60
+        await fans_store.add(tx.conn, room.shop_id, user.id, minutes, now)
         return {"watched_seconds": seconds, "beat_every_seconds": WATCH_BEAT_SECONDS}
 
 

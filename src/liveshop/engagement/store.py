@@ -148,6 +148,14 @@ async def is_following(conn: AsyncConnection, user_id: int, shop_id: int) -> boo
     return row is not None
 
 
+async def followers_among(conn: AsyncConnection, shop_id: int, user_ids: list[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    rows = await conn.execute(select(follows.c.user_id).where(follows.c.shop_id == shop_id,
+                                                              follows.c.user_id.in_(user_ids)))
+    return {u for (u,) in rows}
+
+
 async def follower_count(conn: AsyncConnection, shop_id: int) -> int:
     return int((await conn.execute(select(func.count()).where(follows.c.shop_id == shop_id))).scalar_one())
 
@@ -233,9 +241,9 @@ async def mark_read(conn: AsyncConnection, user_id: int, ids: list[int] | None, 
 
 
 async def credit_watch(conn: AsyncConnection, room_id: int, user_id: int, now: datetime, *,
-                       min_gap: float, max_credit: float) -> int:
+                       min_gap: float, max_credit: float) -> tuple[int, int]:
     """Credit the time since the viewer's last heartbeat (at most `max_credit` seconds: a page
-    that was closed for a while earns nothing for the gap), and answer the total.
+    that was closed for a while earns nothing for the gap): (total seconds, seconds credited).
 
     Beats closer than `min_gap` are not written at all, so a page (or a script) cannot earn
     faster than the wall clock whatever it sends.
@@ -246,10 +254,10 @@ async def credit_watch(conn: AsyncConnection, room_id: int, user_id: int, now: d
     if row is None:
         await conn.execute(dialect.insert(watch_time).values(room_id=room_id, user_id=user_id, seconds=0,
                                                              last_beat_at=now).on_conflict_do_nothing())
-        return 0
+        return 0, 0
     gap = (now - row.last_beat_at).total_seconds()
     if gap < min_gap:
-        return int(row.seconds)
+        return int(row.seconds), 0
     credit = int(gap) if gap <= max_credit else 0
     updated = (await conn.execute(
         update(watch_time)
@@ -257,7 +265,7 @@ async def credit_watch(conn: AsyncConnection, room_id: int, user_id: int, now: d
                watch_time.c.last_beat_at == row.last_beat_at)  # a concurrent beat credits once
         .values(seconds=watch_time.c.seconds + credit, last_beat_at=now)
         .returning(watch_time.c.seconds))).first()
-    return int(updated[0]) if updated else int(row.seconds)
+    return (int(updated[0]), credit) if updated else (int(row.seconds), 0)
 
 
 async def watched_seconds(conn: AsyncConnection, room_id: int, user_id: int) -> int:

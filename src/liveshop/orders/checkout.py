@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.coupons import ledger as coupon_ledger
+from liveshop.fans import rules as fan_rules
+from liveshop.fans import store as fans_store
 from liveshop.inventory import service as inventory
 from liveshop.orders import store
 from liveshop.orders.errors import (
@@ -91,6 +93,7 @@ async def handle_webhook(
                     await inventory.commit_stock(tx, listing_id=order.listing_id, quantity=order.quantity)
                     if paid.discount_cents:
                         await coupon_ledger.use_for_order(tx.conn, paid.id, now)
+                    await fans_store.add(tx.conn, paid.shop_id, paid.buyer_id, fan_rules.PURCHASE_POINTS, now)
                     publish_best_effort(
                         tx,
                         order.room_id,

@@ -18,6 +18,8 @@ from typing import Any
 from liveshop.catalog.access import LIVE_CREW, access_shop, shop_role
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
+from liveshop.fans import rules as fan_rules
+from liveshop.fans import store as fans_store
 from liveshop.quizzes import store
 from liveshop.quizzes.errors import (
     AlreadyAnswered,
@@ -177,6 +179,8 @@ async def answer(db: Database, *, user: User, question_id: int, choice: int, now
         took_ms = int((now - opened).total_seconds() * 1000)
         await store.add_score(tx.conn, quiz["id"], user.id, user.username, points=points, correct=int(correct),
                               answer_ms=took_ms if correct else 0)
+        if correct:
+            await fans_store.add(tx.conn, quiz["shop_id"], user.id, fan_rules.QUIZ_CORRECT_POINTS, now)
         if live and time.monotonic() - _last_leaderboard.get(quiz["id"], 0.0) >= LEADERBOARD_EVERY_SECONDS:
             _last_leaderboard[quiz["id"]] = time.monotonic()
             publish_best_effort(tx, quiz["room_id"], "quiz_leaderboard",
@@ -246,6 +250,9 @@ async def end_quiz(db: Database, *, user: User, quiz_id: int, now: datetime) -> 
         perfect = await store.perfect_players(tx.conn, quiz_id, total)
         awards += [{"user_id": u, "badge": "quiz_perfect", "quiz_id": quiz_id, "awarded_at": now} for u in perfect]
         await store.award_badges(tx.conn, awards)
+        for award in awards:
+            if award["badge"] == "quiz_champion":
+                await fans_store.add(tx.conn, quiz["shop_id"], award["user_id"], fan_rules.QUIZ_WIN_POINTS, now)
         if quiz["room_id"] is not None:
             await record_critical(tx, quiz["room_id"], "quiz_ended", {"quiz": {
                 "id": quiz_id, "leaderboard": await store.leaderboard(tx.conn, quiz_id)}}, now=now)

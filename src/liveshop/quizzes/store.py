@@ -217,14 +217,6 @@ async def badges_of(conn: AsyncConnection, user_id: int) -> list[dict[str, Any]]
     return [dict(r._mapping) for r in rows]
 
 
-async def quiz_wins(conn: AsyncConnection, user_id: int, shop_id: int) -> int:
-    """Quizzes of the shop the user won (their champion badges): fan points count them."""
-    rows = await conn.execute(select(func.count()).select_from(badges.join(quizzes, quizzes.c.id == badges.c.quiz_id))
-                              .where(badges.c.user_id == user_id, badges.c.badge == "quiz_champion",
-                                     quizzes.c.shop_id == shop_id))
-    return int(rows.scalar_one())
-
-
 async def perfect_players(conn: AsyncConnection, quiz_id: int, total: int) -> list[int]:
     if total == 0:
         return []

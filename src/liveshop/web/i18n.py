@@ -174,6 +174,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "points": "分",
         "quiz_ended": "答题结束",
         "time_left": "剩余",
+        "fan_club": "粉丝团等级",
     },
     "en": {
         "brand": "liveshop live",
@@ -343,6 +344,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "points": "pts",
         "quiz_ended": "Quiz over",
         "time_left": "left",
+        "fan_club": "Fan club level",
     },
 }
 

@@ -50,7 +50,9 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function addComment(c) {
     const ul = $("comments");
-    ul.append(el("li", { class: "comment" + (c.staff ? " staff" : "") }, el("span", { class: "author" }, c.user.name), " ", el("span", { class: "text" }, c.text)));
+    ul.append(el("li", { class: "comment" + (c.staff ? " staff" : "") },
+      c.fan_level ? el("span", { class: "fan-level", title: T.fan_club }, `Lv${c.fan_level}`) : "",
+      el("span", { class: "author" }, c.user.name), " ", el("span", { class: "text" }, c.text)));
     while (ul.children.length > 200) ul.firstChild.remove();
     ul.scrollTop = ul.scrollHeight;
   }

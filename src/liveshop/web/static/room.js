@@ -74,6 +74,7 @@ document.addEventListener("DOMContentLoaded", () => {
   function drawComment(c) {
     const ul = $("comments");
     const li = el("li", { class: "comment" + (c.staff ? " staff" : ""), dataset: { commentId: c.id } },
+      c.fan_level ? el("span", { class: "fan-level", title: T.fan_club }, `Lv${c.fan_level}`) : "",
       el("span", { class: "author" }, c.user.name + (c.staff ? " ★" : "")), " ", el("span", { class: "text" }, c.text));
     ul.append(li);
     while (ul.children.length > CHAT_KEEP) ul.firstChild.remove();

@@ -34,6 +34,7 @@ from liveshop.polls.api import router as polls_router
 from liveshop.quizzes.api import router as quizzes_router
 from liveshop.realtime.api import router as realtime_router
 from liveshop.rooms.api import router as rooms_router
+from liveshop.schedules.api import router as schedules_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 from liveshop.webhooks.api import router as webhooks_router
@@ -55,13 +56,15 @@ async def expiry_loop(services: Services) -> None:
 
 async def reminder_loop(services: Services) -> None:
     """Remind viewers whose reserved show went live (exactly once each, on any number of
-    nodes), close polls, draw lucky bags and reveal quiz questions whose time is up (each once, on any node)."""
+    nodes), schedule the next show of weekly series, close polls, draw lucky bags and reveal quiz questions whose time is up (each once, on any node)."""
     from liveshop.luckybags.service import draw_due_bags
     from liveshop.polls.service import close_due_polls
     from liveshop.quizzes.service import close_due_questions
+    from liveshop.schedules.service import roll_series
 
     while True:
         try:
+            await roll_series(services.db, now=services.clock.now())
             while await engagement_service.send_due_reminders(services.db, now=services.clock.now()) == 500:
                 pass  # a big show: keep going until every reservation is reminded
             await close_due_polls(services.db, now=services.clock.now())
@@ -160,7 +163,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

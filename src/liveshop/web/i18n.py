@@ -175,6 +175,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quiz_ended": "答题结束",
         "time_left": "剩余",
         "fan_club": "粉丝团等级",
+        "weekly_remind": "每周开播提醒我",
+        "weekly_subscribed": "已订阅每周提醒",
     },
     "en": {
         "brand": "liveshop live",
@@ -345,6 +347,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "quiz_ended": "Quiz over",
         "time_left": "left",
         "fan_club": "Fan club level",
+        "weekly_remind": "Remind me every week",
+        "weekly_subscribed": "Weekly reminders on",
     },
 }
 

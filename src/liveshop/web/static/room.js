@@ -471,6 +471,18 @@ document.addEventListener("DOMContentLoaded", () => {
   (async () => {
     const since = await loadSnapshot();
     if (status === "scheduled") {
+      // A weekly show: one tap reserves this show and every next one.
+      api("GET", `/api/v1/rooms/${roomId}/series`).then((s) => {
+        const b = $("subscribe-series");
+        b.hidden = false;
+        if (s.subscribed) { b.textContent = T.weekly_subscribed; b.disabled = true; }
+        b.onclick = async () => {
+          if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+          try { await api("POST", `/api/v1/series/${s.id}/subscribe`); b.textContent = T.weekly_subscribed; b.disabled = true;
+            $("reserve").textContent = T.reserved; $("reserve").disabled = true; }
+          catch (err) { banner(err.message, "error"); }
+        };
+      }).catch(() => { /* a one-off show */ });
       api("GET", `/api/v1/rooms/${roomId}/reservations`).then((r) => {
         $("reservations").textContent = `${r.reservations} ${T.reservations}`;
         if (r.reserved) { $("reserve").textContent = T.reserved; $("reserve").disabled = true; }

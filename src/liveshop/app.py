@@ -33,6 +33,7 @@ from liveshop.orders.hot_path import HotOrderRoute
 from liveshop.polls.api import router as polls_router
 from liveshop.quizzes.api import router as quizzes_router
 from liveshop.realtime.api import router as realtime_router
+from liveshop.referrals.api import router as referrals_router
 from liveshop.rooms.api import router as rooms_router
 from liveshop.schedules.api import router as schedules_router
 from liveshop.web.pages import router as pages_router
@@ -163,7 +164,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

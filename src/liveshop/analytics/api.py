@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from liveshop.core.http import CurrentUser, ServicesDep
 from liveshop.core.validation import PathId
 from liveshop.orders import service as orders
+from liveshop.referrals import service as referrals
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -22,4 +23,6 @@ async def room_stats(room_id: PathId, user: CurrentUser, services: ServicesDep) 
         "orders": {k: totals[k] for k in ("pending_payment", "paid", "expired", "cancelled")},
         "gmv_cents": totals["gmv_cents"],
         "units_sold": totals["units_sold"],
+        # What viewers' share links brought (per link: GET /rooms/{id}/referrals).
+        "referrals": (await referrals.room_report(services.db, user=user, room_id=room_id))["totals"],
     }

@@ -177,6 +177,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fan_club": "粉丝团等级",
         "weekly_remind": "每周开播提醒我",
         "weekly_subscribed": "已订阅每周提醒",
+        "share": "分享",
+        "share_link": "分享链接已复制",
+        "shared_gmv": "分享带来",
+        "visitors": "访客",
     },
     "en": {
         "brand": "liveshop live",
@@ -349,6 +353,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fan_club": "Fan club level",
         "weekly_remind": "Remind me every week",
         "weekly_subscribed": "Weekly reminders on",
+        "share": "Share",
+        "share_link": "Share link copied",
+        "shared_gmv": "From share links",
+        "visitors": "visitors",
     },
 }
 

@@ -3,6 +3,8 @@ templates are autoescaped and page JS renders user text with textContent only.""
 
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -17,6 +19,7 @@ from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
 from liveshop.core.validation import PathId
 from liveshop.orders import checkout
+from liveshop.referrals import service as referrals
 from liveshop.rooms import service as rooms
 from liveshop.web.i18n import MESSAGES, pick_lang
 
@@ -91,7 +94,27 @@ async def viewer_page(
     room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
 ) -> Response:
     room = await rooms.public_room(services.db, room_id=room_id)
-    return _render(request, "room.html", user, lang, room=room)
+    response = _render(request, "room.html", user, lang, room=room)
+    await _count_share_visit(request, response, services, user, room_id)
+    return response
+
+
+_REF = re.compile(r"^[A-Za-z0-9_-]{6,16}$")
+
+
+async def _count_share_visit(request: Request, response: Response, services: Any, user: Any, room_id: int) -> None:
+    """A visit through a share link (`?ref=`). The link is remembered in a cookie for a week,
+    so a guest who signs in later and comes back is still attributed to it."""
+    ref = request.query_params.get("ref") or request.cookies.get(f"ls_ref_{room_id}")
+    if not ref or not _REF.match(ref):
+        return
+    guest = request.cookies.get("ls_visitor")
+    if user is None and (guest is None or not _REF.match(guest)):
+        guest = secrets.token_urlsafe(9)
+        response.set_cookie("ls_visitor", guest, max_age=365 * 86400, httponly=True, samesite="lax")
+    if await referrals.record_visit(services.db, room_id=room_id, code=ref, user_id=user.id if user else None,
+                                    guest=guest, now=services.clock.now()):
+        response.set_cookie(f"ls_ref_{room_id}", ref, max_age=7 * 86400, httponly=True, samesite="lax")
 
 
 @router.get("/console/rooms/{room_id}", response_class=HTMLResponse)

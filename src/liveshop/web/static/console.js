@@ -138,6 +138,7 @@ document.addEventListener("DOMContentLoaded", () => {
       $("kpi-pending").textContent = stats.orders.pending_payment;
       $("kpi-units").textContent = stats.units_sold;
       $("kpi-gmv").textContent = money(stats.gmv_cents, currency);
+      $("kpi-shared").textContent = `${money(stats.referrals.paid_gmv_cents, currency)} · ${stats.referrals.visitors} ${T.visitors}`;
       $("orders").replaceChildren(...recent.orders.map((o) =>
         el("li", { class: "order status-" + o.status }, `#${o.id} ${o.title} ×${o.quantity} ${money(o.total_cents, o.currency)} · ${o.status}`)));
     } catch (err) { showError(err); }

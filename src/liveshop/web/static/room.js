@@ -458,6 +458,16 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!ME) return;
     try { await api("POST", `/api/v1/rooms/${roomId}/likes`, { count: 1 }); } catch (_) { /* counters only */ }
   });
+  $("share").addEventListener("click", async () => {
+    if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+    try {
+      const link = await api("POST", `/api/v1/rooms/${roomId}/share`, { channel: "copy" });
+      const url = location.origin + link.url;
+      if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
+      banner(`${T.share_link}: ${url}`, "success");
+      $("banner").dataset.shareUrl = url;
+    } catch (err) { banner(err.message, "error"); }
+  });
   $("reserve").addEventListener("click", async () => {
     if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
     try {

@@ -15,6 +15,7 @@ from fastapi.responses import PlainTextResponse
 from liveshop import __version__
 from liveshop.analytics.api import router as analytics_router
 from liveshop.bootstrap import Services, build_services
+from liveshop.campaigns.api import router as campaigns_router
 from liveshop.catalog.api import router as catalog_router
 from liveshop.core.auth.api import router as auth_router
 from liveshop.core.config import Settings
@@ -58,6 +59,7 @@ async def expiry_loop(services: Services) -> None:
 async def reminder_loop(services: Services) -> None:
     """Remind viewers whose reserved show went live (exactly once each, on any number of
     nodes), schedule the next show of weekly series, close polls, draw lucky bags and reveal quiz questions whose time is up (each once, on any node)."""
+    from liveshop.campaigns.service import reveal_due
     from liveshop.luckybags.service import draw_due_bags
     from liveshop.polls.service import close_due_polls
     from liveshop.quizzes.service import close_due_questions
@@ -71,6 +73,7 @@ async def reminder_loop(services: Services) -> None:
             await close_due_polls(services.db, now=services.clock.now())
             await draw_due_bags(services.db, now=services.clock.now())
             await close_due_questions(services.db, now=services.clock.now())
+            await reveal_due(services.db, now=services.clock.now())
         except Exception:
             log.exception("reminder sweep failed")
         await asyncio.sleep(services.settings.reminder_sweep_interval)
@@ -164,7 +167,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

@@ -131,3 +131,47 @@ async def test_a_quiz_question_answered_in_time_and_too_late(browser, live_serve
     await expect(quick_page.locator("#quiz .leaderboard")).to_contain_text(quick["X-Username"])
     await quick_page.screenshot(path="/tmp/liveshop-quiz.png")
     assert errors == []
+
+
+async def test_campaign_feature_vote_and_quiz_campaign_pages(browser, live_server):
+    base = live_server.base
+    async with httpx.AsyncClient(base_url=base) as http:
+        shop = await shop_with_room(http, live=False)
+        campaign = (await http.post(f"/api/v1/shops/{shop.shop_id}/campaigns", json={
+            "room_id": shop.room_id, "title": "猜新品", "answer": "白茶", "hints": [{"text": "来自福鼎"}]},
+            headers=shop.merchant)).json()
+        poll = (await http.post(f"/api/v1/shops/{shop.shop_id}/polls", json={
+            "question": "明年春天上什么？", "options": ["龙井", "白茶"]}, headers=shop.merchant)).json()
+        quiz = (await http.post(f"/api/v1/shops/{shop.shop_id}/quizzes", json={"title": "茶知识", "questions": [
+            {"text": "白茶产自哪里？", "options": ["福鼎", "杭州"], "correct": 0, "time_limit_seconds": 30}]},
+            headers=shop.merchant)).json()
+        viewer = await account(http)
+    errors: list[str] = []
+    page = await new_page(browser, errors)
+    await log_in(page, base, viewer)
+
+    await page.goto(f"{base}/campaigns/{campaign['id']}")
+    await expect(page.locator("#hints li")).to_have_text(["来自福鼎"])
+    await page.fill("#guess", "白 茶")
+    await page.click("#guess-submit")
+    await expect(page.locator("#my-guess-text")).to_have_text("白 茶")
+    await page.click("#reserve-launch")
+    await expect(page.locator("#reserve-launch")).to_be_disabled()
+    async with httpx.AsyncClient(base_url=base) as http:
+        await http.post(f"/api/v1/campaigns/{campaign['id']}/reveal", headers=shop.merchant)
+    await expect(page.locator("#answer")).to_have_text("白茶", timeout=10_000)
+    await expect(page.locator("#my-verdict")).to_contain_text("回答正确")
+
+    await page.goto(f"{base}/polls/{poll['id']}")
+    await page.locator(".poll-option").nth(1).click()
+    await expect(page.locator(".poll-option.mine")).to_contain_text("白茶 · 100% (1)")
+
+    await page.goto(f"{base}/quizzes/{quiz['id']}")
+    await page.click("#quiz-start")
+    await expect(page.locator("#q-text")).to_have_text("白茶产自哪里？")
+    await page.locator("#q-options .quiz-option").nth(0).click()
+    await expect(page.locator("#q-state")).to_have_attribute("data-state", "correct")
+    await page.click("#q-next")
+    await expect(page.locator("#quiz-done")).to_be_visible()
+    await expect(page.locator("#board li")).to_have_count(1)
+    assert errors == []

@@ -14,11 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from liveshop.campaigns import service as campaigns
 from liveshop.catalog import service as catalog
 from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
 from liveshop.core.validation import PathId
 from liveshop.orders import checkout
+from liveshop.polls import service as polls
+from liveshop.quizzes import service as quizzes
 from liveshop.referrals import service as referrals
 from liveshop.rooms import service as rooms
 from liveshop.web.i18n import MESSAGES, pick_lang
@@ -102,19 +105,56 @@ async def viewer_page(
 _REF = re.compile(r"^[A-Za-z0-9_-]{6,16}$")
 
 
+def _guest(request: Request, response: Response, user: Any) -> str | None:
+    """A guest browser's random id (a cookie, set on its first page), so its visits count once."""
+    if user is not None:
+        return None
+    guest = request.cookies.get("ls_visitor")
+    if guest is None or not _REF.match(guest):
+        guest = secrets.token_urlsafe(9)
+        response.set_cookie("ls_visitor", guest, max_age=365 * 86400, httponly=True, samesite="lax")
+    return guest
+
+
 async def _count_share_visit(request: Request, response: Response, services: Any, user: Any, room_id: int) -> None:
     """A visit through a share link (`?ref=`). The link is remembered in a cookie for a week,
     so a guest who signs in later and comes back is still attributed to it."""
     ref = request.query_params.get("ref") or request.cookies.get(f"ls_ref_{room_id}")
     if not ref or not _REF.match(ref):
         return
-    guest = request.cookies.get("ls_visitor")
-    if user is None and (guest is None or not _REF.match(guest)):
-        guest = secrets.token_urlsafe(9)
-        response.set_cookie("ls_visitor", guest, max_age=365 * 86400, httponly=True, samesite="lax")
     if await referrals.record_visit(services.db, room_id=room_id, code=ref, user_id=user.id if user else None,
-                                    guest=guest, now=services.clock.now()):
+                                    guest=_guest(request, response, user), now=services.clock.now()):
         response.set_cookie(f"ls_ref_{room_id}", ref, max_age=7 * 86400, httponly=True, samesite="lax")
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+async def campaign_page(
+    campaign_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """A guess-the-product teaser; each visitor's first look counts in the campaign's funnel."""
+    campaign = await campaigns.get(services.db, campaign_id=campaign_id, user=user, now=services.clock.now())
+    response = _render(request, "campaign.html", user, lang, campaign=campaign)
+    await campaigns.record_view(services.db, campaign_id=campaign_id, user_id=user.id if user else None,
+                                guest=_guest(request, response, user), now=services.clock.now())
+    return response
+
+
+@router.get("/polls/{poll_id}", response_class=HTMLResponse)
+async def poll_page(
+    poll_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """A feature vote (or a room's poll) on a page of its own, with live results."""
+    poll = await polls.get_poll(services.db, poll_id=poll_id, user=user)
+    return _render(request, "poll.html", user, lang, poll=poll)
+
+
+@router.get("/quizzes/{quiz_id}", response_class=HTMLResponse)
+async def quiz_page(
+    quiz_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """A quiz campaign, played at each player's own pace."""
+    quiz = await quizzes.get_quiz(services.db, quiz_id=quiz_id, user=user)
+    return _render(request, "quiz.html", user, lang, quiz=quiz)
 
 
 @router.get("/console/rooms/{room_id}", response_class=HTMLResponse)

@@ -26,6 +26,7 @@ from liveshop.app import create_app
 from liveshop.bootstrap import Services, build_services
 from liveshop.catalog import service as catalog
 from liveshop.core.auth import service as auth
+from liveshop.core.auth.store import User
 from liveshop.core.config import Settings
 from liveshop.core.migrate import upgrade
 from liveshop.inventory import service as inventory
@@ -46,6 +47,16 @@ CHAT = (
     "看起来不错", "再来一单", "Hello from Shanghai", "How long does shipping take?", "👍👍👍",
     "老粉来了", "能讲讲产地吗", "秒了秒了", "库存还有吗",
 )
+
+
+QUIZ = [
+    {"text": "龙井茶产自哪里？· Where is Longjing from?", "options": ["杭州 Hangzhou", "苏州 Suzhou", "福州 Fuzhou"],
+     "correct": 0, "time_limit_seconds": 20},
+    {"text": "普洱茶饼常见的重量？· A classic Pu'er cake weighs…", "options": ["100g", "357g", "1kg"], "correct": 1,
+     "time_limit_seconds": 20},
+    {"text": "紫砂壶产自？· Yixing clay teapots come from…", "options": ["宜兴 Yixing", "景德镇 Jingdezhen"],
+     "correct": 0, "time_limit_seconds": 15},
+]
 
 
 @dataclass
@@ -94,10 +105,11 @@ async def seed(services: Services) -> DemoWorld:
         services.db, user=merchant, shop_id=shop.id, title="春茶上新 · Spring tea launch live",
         description="明前新茶，产地直发 · First-flush tea straight from the gardens", scheduled_at=now, now=now,
     )
-    await rooms.create_room(
+    weekend = await rooms.create_room(
         services.db, user=merchant, shop_id=shop.id, title="周末茶器专场 · Weekend teaware special",
         description="Reserve now", scheduled_at=now + timedelta(days=2), now=now,
     )
+    await _seed_warm_up(services, merchant, shop.id, room.id, weekend.id)
     await rooms.change_status(services.db, user=merchant, room_id=room.id, action="start", now=now)
     first = await inventory.create_listing(
         services.db, user=merchant, room_id=room.id, product_id=product_ids[0], price_cents=12800,
@@ -112,6 +124,30 @@ async def seed(services: Services) -> DemoWorld:
         find_listing=inventory.find_listing_in_room, now=now,
     )
     return DemoWorld(shop.id, room.id, product_ids, first["id"])
+
+
+async def _seed_warm_up(services: Services, merchant: User, shop_id: int, room_id: int, weekend_id: int) -> None:
+    """Around the show: a coupon in the room, a weekly series, a feature vote, a teaser campaign."""
+    from liveshop.campaigns import service as campaigns
+    from liveshop.coupons import service as coupons
+    from liveshop.polls import service as polls
+    from liveshop.schedules import service as schedules
+
+    now = services.clock.now()
+    await coupons.create_offer(
+        services.db, user=merchant, shop_id=shop_id, room_id=room_id, title="直播间专享 满100减20", kind="amount_off",
+        amount_off_cents=2000, percent_off=None, max_off_cents=None, threshold_cents=10000, stackable=True,
+        valid_from=None, valid_until=None, valid_days=3, total_quantity=500, per_user_limit=1, budget_cents=None,
+        now=now)
+    await schedules.create_series(services.db, user=merchant, shop_id=shop_id, title="每周二品茶夜 · Tuesday tea night",
+                                  description="Every Tuesday at 20:00", weekday=1, time_of_day="20:00",
+                                  timezone="Asia/Shanghai", now=now)
+    await polls.create_poll(services.db, user=merchant, shop_id=shop_id, question="明年春天想喝什么新茶？",
+                            labels=["凤凰单丛", "正山小种", "太平猴魁"], room_id=None, closes_in_seconds=None, now=now)
+    await campaigns.create(services.db, user=merchant, shop_id=shop_id, room_id=weekend_id, title="猜猜周末首发的茶器",
+                           teaser="一件会呼吸的器物 · Something that breathes", answer="紫砂壶",
+                           aliases=["teapot", "紫砂"], hints=[("来自江苏宜兴", 0), ("越养越亮", 30)],
+                           reveal_in_minutes=24 * 60, now=now)
 
 
 async def _login(http: httpx.AsyncClient, username: str, password: str, *, sign_up: bool) -> dict[str, str]:
@@ -158,9 +194,25 @@ async def _drain(ws) -> None:  # type: ignore[no-untyped-def]
             pass
 
 
+async def _join_in(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, rng: random.Random) -> None:
+    """Enter open lucky bags, answer the quiz question on screen, claim the room's coupons."""
+    for bag in (await http.get(f"/api/v1/rooms/{room_id}/lucky-bags", headers=headers)).json():
+        if bag["status"] == "open" and not (bag["me"] or {}).get("entered"):
+            await http.post(f"/api/v1/lucky-bags/{bag['id']}/entries", headers=headers)
+    for quiz in (await http.get(f"/api/v1/rooms/{room_id}/quizzes")).json():
+        for question in quiz["questions"]:
+            if question["status"] == "open":
+                await http.post(f"/api/v1/quiz-questions/{question['id']}/answers",
+                                json={"choice": rng.randrange(len(question["options"]))}, headers=headers)
+    for offer in (await http.get(f"/api/v1/rooms/{room_id}/coupon-offers")).json():
+        await http.post(f"/api/v1/coupon-offers/{offer['id']}/claim", headers=headers)
+
+
 async def _act(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, rng: random.Random, stats: DemoStats) -> None:
     roll = rng.random()
-    if roll < 0.35:
+    if roll < 0.12:
+        await _join_in(http, headers, room_id, rng)
+    elif roll < 0.35:
         r = await http.post(f"/api/v1/rooms/{room_id}/comments", json={"text": rng.choice(CHAT)}, headers=headers)
         stats.comments += r.status_code == 201
     elif roll < 0.75:
@@ -185,21 +237,35 @@ async def _act(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, r
         order = r.json()
         await asyncio.sleep(rng.uniform(1, 6))  # looking for the phone's payment app
         if rng.random() < 0.85:
+            await http.put(f"/api/v1/orders/{order['id']}/coupons", json={"best": True}, headers=headers)
             pay = (await http.post(f"/api/v1/orders/{order['id']}/pay", headers=headers)).json()
             r = await http.post(pay["checkout_url"], data={"outcome": "succeeded"})
             if r.status_code == 303:
                 stats.paid += 1
-                stats.gmv_cents += order["total_cents"]
+                stats.gmv_cents += pay["amount_cents"]
 
 
 async def operator(base: str, world: DemoWorld, stats: DemoStats, stop: asyncio.Event) -> None:
-    """The 中控: every so often lists another product at a live price and pins it; restocks."""
+    """The 中控: every so often lists another product at a live price and pins it; restocks;
+    launches a lucky bag or asks the next quiz question in turn."""
     rng = random.Random(7)
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         headers = await _login(http, "demo-operator", DEMO_PASSWORD, sign_up=False)
         queue = [pid for pid in world.product_ids if pid not in (world.product_ids[0], world.product_ids[4])]
+        quiz = (await http.post(f"/api/v1/shops/{world.shop_id}/quizzes", json={
+            "title": "茶知识抢答 · Tea quiz", "room_id": world.room_id, "questions": QUIZ}, headers=headers)).json()
+        asked = iter(q["id"] for q in quiz["questions"])
+        rounds = 0
         while not stop.is_set():
             await asyncio.sleep(rng.uniform(30, 50))
+            rounds += 1
+            if rounds % 2:
+                await http.post(f"/api/v1/rooms/{world.room_id}/lucky-bags", json={
+                    "title": "福袋 · Lucky bag", "duration_seconds": 40,
+                    "prize": {"kind": "product", "product_id": world.product_ids[5], "count": 2},
+                    "conditions": {"keyword": "想要福袋"}}, headers=headers)
+            elif (question := next(asked, None)) is not None:
+                await http.post(f"/api/v1/quiz-questions/{question}/push", headers=headers)
             listings = (await http.get(f"/api/v1/rooms/{world.room_id}/listings")).json()
             for lst in listings:
                 if lst["status"] == "active" and lst["stock_left"] == 0 and rng.random() < 0.5:

@@ -265,5 +265,7 @@ async def test_best_picks_the_combination_that_takes_the_most_off(client, servic
     dear = await order_of(client, shop, buyer, price_cents=6000)
     r = await client.put(f"/api/v1/orders/{dear['id']}/coupons", json={"best": True}, headers=buyer)
     assert [d["coupon_id"] for d in r.json()["price_breakdown"]["discounts"]] == [big["id"]]  # the rest are locked
+    again = await client.put(f"/api/v1/orders/{dear['id']}/coupons", json={"best": True}, headers=buyer)
+    assert [d["coupon_id"] for d in again.json()["price_breakdown"]["discounts"]] == [big["id"]]  # its own still count
     assert_problem(await client.put(f"/api/v1/orders/{dear['id']}/coupons", json={"best": True, "coupon_ids": []},
                                     headers=buyer), 422)

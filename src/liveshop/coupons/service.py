@@ -207,7 +207,8 @@ async def my_coupons(db: Database, *, user: User, now: datetime) -> list[dict[st
 
 def _best_choice(rows: list[dict[str, Any]], order: Any, now: datetime) -> list[int]:
     """The usable coupons (at most one per funder) that take the most off the order."""
-    usable = [r for r in rows if r["coupon_status"] == "available" and store.now_valid(r, now)
+    usable = [r for r in rows if (r["coupon_status"] == "available" or r["order_id"] == order.id)
+              and store.now_valid(r, now)
               and (r["shop_id"] is None or r["shop_id"] == order.shop_id)]
     by_funder: dict[str, list[dict[str, Any] | None]] = {f: [None] for f in pricing.FUNDERS}
     for row in usable:
@@ -249,10 +250,12 @@ async def apply_to_order(db: Database, *, user: User, order_id: int, coupon_ids:
             raise OrderNotFound()
         if order.status != "pending_payment" or order.expires_at <= now:
             raise OrderNotPayable(current_status=order.status)
-        if order.discount_cents:
-            await ledger.release_for_order(tx.conn, order_id)
         if coupon_ids is None:
             coupon_ids = _best_choice(await store.coupons_of_user(tx.conn, user.id), order, now)
+        if not coupon_ids and not order.discount_cents:
+            return (await order_views(tx.conn, [order]))[0]  # nothing to change: no writes
+        if order.discount_cents:
+            await ledger.release_for_order(tx.conn, order_id)
         chosen = await store.coupons_of_user(tx.conn, user.id, *coupon_ids) if coupon_ids else []
         if len(chosen) != len(set(coupon_ids)):
             raise CouponNotFound()

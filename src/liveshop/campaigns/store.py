@@ -19,10 +19,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 from liveshop.engagement.store import reservations
 from liveshop.orders.store import orders
 
@@ -75,9 +74,6 @@ guesses = Table(
 )
 
 
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
 
 async def insert_campaign(conn: AsyncConnection, items: list[dict[str, Any]], **values: Any) -> int:
     campaign_id = int((await conn.execute(insert(campaigns).values(**values).returning(campaigns.c.id))).scalar_one())
@@ -99,13 +95,13 @@ async def hints_of(conn: AsyncConnection, campaign_id: int) -> list[dict[str, An
 
 async def record_view(conn: AsyncConnection, campaign_id: int, visitor: str, user_id: int | None,
                       now: datetime) -> None:
-    await conn.execute(_insert(conn, views).values(campaign_id=campaign_id, visitor=visitor, user_id=user_id,
+    await conn.execute(conflict_insert(conn, views).values(campaign_id=campaign_id, visitor=visitor, user_id=user_id,
                                                    first_at=now).on_conflict_do_nothing())
 
 
 async def add_guess(conn: AsyncConnection, campaign_id: int, user_id: int, guess: str, correct: bool,
                     now: datetime) -> bool:
-    result = await conn.execute(_insert(conn, guesses).values(
+    result = await conn.execute(conflict_insert(conn, guesses).values(
         campaign_id=campaign_id, user_id=user_id, guess=guess, correct=correct, created_at=now).on_conflict_do_nothing())
     return result.rowcount == 1
 

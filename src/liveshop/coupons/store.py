@@ -24,10 +24,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 from liveshop.coupons.pricing import Terms
 
 offers = Table(
@@ -127,8 +126,7 @@ async def take_claims(conn: AsyncConnection, offer_id: int, count: int = 1) -> b
 
 async def count_user_claim(conn: AsyncConnection, offer_id: int, user_id: int, limit: int) -> bool:
     """One more claim of the offer for the user, if under their limit (an atomic upsert)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(claimers).values(offer_id=offer_id, user_id=user_id, claimed=1)
+    stmt = conflict_insert(conn, claimers).values(offer_id=offer_id, user_id=user_id, claimed=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[claimers.c.offer_id, claimers.c.user_id],
         set_={"claimed": claimers.c.claimed + 1},

@@ -19,10 +19,9 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 comments = Table(
     "comments",
@@ -95,9 +94,8 @@ async def recent_comments(conn: AsyncConnection, room_id: int, limit: int) -> li
 
 async def add_reservation(conn: AsyncConnection, room_id: int, user_id: int, now: datetime) -> bool:
     """True if new; reserving twice is harmless."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = (
-        dialect.insert(reservations)
+        conflict_insert(conn, reservations)
         .values(room_id=room_id, user_id=user_id, created_at=now)
         .on_conflict_do_nothing()
     )
@@ -131,8 +129,7 @@ follows = Table(
 
 async def follow(conn: AsyncConnection, user_id: int, shop_id: int, now: datetime) -> bool:
     """True if new; following twice is harmless."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(follows).values(user_id=user_id, shop_id=shop_id, created_at=now)
+    stmt = conflict_insert(conn, follows).values(user_id=user_id, shop_id=shop_id, created_at=now)
     result = await conn.execute(stmt.on_conflict_do_nothing())
     return result.rowcount == 1
 
@@ -218,8 +215,7 @@ async def claim_due_reminders(conn: AsyncConnection, now: datetime, limit: int) 
 async def add_to_inbox(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    await conn.execute(dialect.insert(inbox).on_conflict_do_nothing(), rows)
+    await conn.execute(conflict_insert(conn, inbox).on_conflict_do_nothing(), rows)
 
 
 async def inbox_of(conn: AsyncConnection, user_id: int, limit: int) -> list[dict[str, Any]]:
@@ -248,11 +244,10 @@ async def credit_watch(conn: AsyncConnection, room_id: int, user_id: int, now: d
     Beats closer than `min_gap` are not written at all, so a page (or a script) cannot earn
     faster than the wall clock whatever it sends.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     row = (await conn.execute(select(watch_time.c.seconds, watch_time.c.last_beat_at).where(
         watch_time.c.room_id == room_id, watch_time.c.user_id == user_id))).first()
     if row is None:
-        await conn.execute(dialect.insert(watch_time).values(room_id=room_id, user_id=user_id, seconds=0,
+        await conn.execute(conflict_insert(conn, watch_time).values(room_id=room_id, user_id=user_id, seconds=0,
                                                              last_beat_at=now).on_conflict_do_nothing())
         return 0, 0
     gap = (now - row.last_beat_at).total_seconds()

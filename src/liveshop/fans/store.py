@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 fan_points = Table(
     "fan_points",
@@ -25,8 +24,7 @@ fan_points = Table(
 async def add(conn: AsyncConnection, shop_id: int, user_id: int, points: int, now: datetime) -> None:
     if points <= 0:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(fan_points).values(shop_id=shop_id, user_id=user_id, points=points, updated_at=now)
+    stmt = conflict_insert(conn, fan_points).values(shop_id=shop_id, user_id=user_id, points=points, updated_at=now)
     await conn.execute(stmt.on_conflict_do_update(
         index_elements=[fan_points.c.shop_id, fan_points.c.user_id],
         set_={"points": fan_points.c.points + points, "updated_at": now}))

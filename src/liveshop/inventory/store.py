@@ -21,10 +21,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 listings = Table(
     "listings",
@@ -212,8 +211,7 @@ async def hold_quota(
     """Count `quantity` against the buyer's per-user limit; False if it would exceed it."""
     if limit is not None and quantity > limit:
         return False
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(listing_buyers).values(
+    stmt = conflict_insert(conn, listing_buyers).values(
         listing_id=listing_id, user_id=user_id, quantity=quantity
     )
     where = None if limit is None else listing_buyers.c.quantity + quantity <= limit
@@ -229,8 +227,7 @@ async def add_quotas(conn: AsyncConnection, rows: list[tuple[int, int, int]]) ->
     """(listing, buyer, units) added to each buyer's count, in one executemany upsert."""
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(listing_buyers)
+    stmt = conflict_insert(conn, listing_buyers)
     stmt = stmt.on_conflict_do_update(
         index_elements=[listing_buyers.c.listing_id, listing_buyers.c.user_id],
         set_={"quantity": listing_buyers.c.quantity + stmt.excluded.quantity},

@@ -17,10 +17,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 bags = Table(
     "lucky_bags",
@@ -85,8 +84,7 @@ async def due_bags(conn: AsyncConnection, now: datetime) -> list[int]:
 
 async def add_entry(conn: AsyncConnection, bag_id: int, user_id: int, now: datetime) -> bool:
     """True if the user entered now (False: they already had); the count moves with it."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    added = await conn.execute(dialect.insert(entries).values(bag_id=bag_id, user_id=user_id, entered_at=now).on_conflict_do_nothing())
+    added = await conn.execute(conflict_insert(conn, entries).values(bag_id=bag_id, user_id=user_id, entered_at=now).on_conflict_do_nothing())
     if added.rowcount != 1:
         return False
     await conn.execute(update(bags).where(bags.c.id == bag_id).values(entrants=bags.c.entrants + 1))

@@ -21,10 +21,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 banned_words = Table(
     "banned_words",
@@ -146,9 +145,8 @@ async def chat_mode(conn: AsyncConnection, room_id: int) -> dict[str, Any]:
 
 async def set_chat_mode(conn: AsyncConnection, room_id: int, *, slow_mode_seconds: int, followers_only: bool,
                         now: datetime) -> None:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     values = {"slow_mode_seconds": slow_mode_seconds, "followers_only": followers_only, "updated_at": now}
-    stmt = dialect.insert(chat_modes).values(room_id=room_id, **values)
+    stmt = conflict_insert(conn, chat_modes).values(room_id=room_id, **values)
     await conn.execute(stmt.on_conflict_do_update(index_elements=[chat_modes.c.room_id], set_=values))
 
 

@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 polls = Table(
     "polls",
@@ -71,9 +70,8 @@ async def open_polls_of_room(conn: AsyncConnection, room_id: int) -> list[int]:
 
 async def add_vote(conn: AsyncConnection, poll_id: int, user_id: int, option_id: int, now: datetime) -> bool:
     """One vote per user: True if this one counted (the count moves in the same transaction)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     inserted = await conn.execute(
-        dialect.insert(votes).values(poll_id=poll_id, user_id=user_id, option_id=option_id, created_at=now)
+        conflict_insert(conn, votes).values(poll_id=poll_id, user_id=user_id, option_id=option_id, created_at=now)
         .on_conflict_do_nothing()
     )
     if inserted.rowcount != 1:

@@ -19,10 +19,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 quizzes = Table(
     "quizzes",
@@ -95,9 +94,6 @@ badges = Table(
 )
 
 
-def _dialect(conn: AsyncConnection) -> Any:
-    return postgresql if conn.dialect.name == "postgresql" else sqlite
-
 
 async def insert_quiz(conn: AsyncConnection, items: list[dict[str, Any]], **values: Any) -> int:
     quiz_id = int((await conn.execute(insert(quizzes).values(**values).returning(quizzes.c.id))).scalar_one())
@@ -145,7 +141,7 @@ async def due_questions(conn: AsyncConnection, now: datetime) -> list[int]:
 
 async def start_for(conn: AsyncConnection, question: dict[str, Any], user_id: int, now: datetime) -> datetime:
     """When this player's clock on a campaign question started (now, the first time they see it)."""
-    await conn.execute(_dialect(conn).insert(answers).values(
+    await conn.execute(conflict_insert(conn, answers).values(
         question_id=question["id"], user_id=user_id, quiz_id=question["quiz_id"], started_at=now,
         correct=False, points=0).on_conflict_do_nothing())
     row = (await conn.execute(select(answers.c.started_at).where(
@@ -163,7 +159,7 @@ async def record_answer(conn: AsyncConnection, question: dict[str, Any], user_id
                         received_at: datetime, correct: bool, points: int) -> bool:
     """The player's one answer (False if they had answered already)."""
     values = dict(choice=choice, received_at=received_at, correct=correct, points=points)
-    inserted = await conn.execute(_dialect(conn).insert(answers).values(
+    inserted = await conn.execute(conflict_insert(conn, answers).values(
         question_id=question["id"], user_id=user_id, quiz_id=question["quiz_id"], **values).on_conflict_do_nothing())
     if inserted.rowcount == 1:
         return True
@@ -176,7 +172,7 @@ async def record_answer(conn: AsyncConnection, question: dict[str, Any], user_id
 
 async def add_score(conn: AsyncConnection, quiz_id: int, user_id: int, username: str, *, points: int,
                     correct: int, answer_ms: int) -> None:
-    stmt = _dialect(conn).insert(scores).values(quiz_id=quiz_id, user_id=user_id, username=username, points=points,
+    stmt = conflict_insert(conn, scores).values(quiz_id=quiz_id, user_id=user_id, username=username, points=points,
                                                 correct=correct, answer_ms=answer_ms)
     await conn.execute(stmt.on_conflict_do_update(
         index_elements=[scores.c.quiz_id, scores.c.user_id],
@@ -209,7 +205,7 @@ async def end_quiz(conn: AsyncConnection, quiz_id: int, now: datetime) -> bool:
 
 async def award_badges(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await conn.execute(_dialect(conn).insert(badges).on_conflict_do_nothing(), rows)
+        await conn.execute(conflict_insert(conn, badges).on_conflict_do_nothing(), rows)
 
 
 async def badges_of(conn: AsyncConnection, user_id: int) -> list[dict[str, Any]]:

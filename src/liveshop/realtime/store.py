@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Integer, String, Table, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 
 room_sequences = Table(
     "room_sequences",
@@ -31,8 +30,7 @@ room_events = Table(
 
 async def next_seq(conn: AsyncConnection, room_id: int) -> int:
     """Bump the room's sequence; the row lock orders concurrent writers of one room."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(room_sequences).values(room_id=room_id, last_seq=1)
+    stmt = conflict_insert(conn, room_sequences).values(room_id=room_id, last_seq=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=[room_sequences.c.room_id],
         set_={"last_seq": room_sequences.c.last_seq + 1},

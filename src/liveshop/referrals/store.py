@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 from liveshop.engagement.store import reservations
 from liveshop.orders.store import orders
 
@@ -46,9 +45,6 @@ attributions = Table(
 )
 
 
-def _insert(conn: AsyncConnection, table: Table) -> Any:
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
 
 async def link_of(conn: AsyncConnection, room_id: int, user_id: int, channel: str) -> dict[str, Any] | None:
     row = (await conn.execute(select(links).where(links.c.room_id == room_id, links.c.user_id == user_id,
@@ -62,15 +58,15 @@ async def link_by_code(conn: AsyncConnection, code: str) -> dict[str, Any] | Non
 
 
 async def insert_link(conn: AsyncConnection, **values: Any) -> None:
-    await conn.execute(_insert(conn, links).values(**values).on_conflict_do_nothing())
+    await conn.execute(conflict_insert(conn, links).values(**values).on_conflict_do_nothing())
 
 
 async def record_visit(conn: AsyncConnection, code: str, visitor: str, now: datetime) -> None:
-    await conn.execute(_insert(conn, visits).values(code=code, visitor=visitor, first_at=now).on_conflict_do_nothing())
+    await conn.execute(conflict_insert(conn, visits).values(code=code, visitor=visitor, first_at=now).on_conflict_do_nothing())
 
 
 async def attribute(conn: AsyncConnection, room_id: int, user_id: int, code: str, now: datetime) -> None:
-    await conn.execute(_insert(conn, attributions).values(room_id=room_id, user_id=user_id, code=code, at=now)
+    await conn.execute(conflict_insert(conn, attributions).values(room_id=room_id, user_id=user_id, code=code, at=now)
                        .on_conflict_do_nothing())
 
 

@@ -18,10 +18,9 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from liveshop.core.db import IdType, UTCDateTime, metadata
+from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
 from liveshop.engagement.store import reservations
 
 series = Table(
@@ -96,8 +95,7 @@ async def advance(conn: AsyncConnection, series_id: int, *, from_room: int, to_r
 
 
 async def subscribe(conn: AsyncConnection, series_id: int, user_id: int, now: datetime) -> bool:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    result = await conn.execute(dialect.insert(subscribers).values(series_id=series_id, user_id=user_id,
+    result = await conn.execute(conflict_insert(conn, subscribers).values(series_id=series_id, user_id=user_id,
                                                                    created_at=now).on_conflict_do_nothing())
     return result.rowcount == 1
 
@@ -115,8 +113,7 @@ async def subscriber_count(conn: AsyncConnection, series_id: int) -> int:
 
 async def carry_reservations(conn: AsyncConnection, series_id: int, room_id: int, now: datetime) -> int:
     """Every subscriber of the series reserves its new show (one statement)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(reservations).from_select(
+    stmt = conflict_insert(conn, reservations).from_select(
         ["user_id", "room_id", "created_at"],
         select(subscribers.c.user_id, literal(room_id, reservations.c.room_id.type),
                literal(now, reservations.c.created_at.type)).where(subscribers.c.series_id == series_id),

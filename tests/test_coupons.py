@@ -269,3 +269,16 @@ async def test_best_picks_the_combination_that_takes_the_most_off(client, servic
     assert [d["coupon_id"] for d in again.json()["price_breakdown"]["discounts"]] == [big["id"]]  # its own still count
     assert_problem(await client.put(f"/api/v1/orders/{dear['id']}/coupons", json={"best": True, "coupon_ids": []},
                                     headers=buyer), 422)
+
+
+async def test_best_again_keeps_a_subsidy_that_used_the_whole_budget(client, services):
+    shop = await shop_with_room(client)
+    buyer = await account(client)
+    root = await admin(client, services)
+    subsidy = (await client.post("/api/v1/platform/coupon-offers", json={
+        "title": "最后一份补贴", "kind": "amount_off", "amount_off_cents": 300, "budget_cents": 300}, headers=root)).json()
+    await claim(client, buyer, subsidy["id"])
+    order = await order_of(client, shop, buyer, price_cents=2000)
+    for _ in range(2):  # the budget is all on this order: choosing again must still see it
+        r = await client.put(f"/api/v1/orders/{order['id']}/coupons", json={"best": True}, headers=buyer)
+        assert r.json()["discount_cents"] == 300, r.text

@@ -39,6 +39,20 @@ async def test_claims_not_yet_committed_at_shutdown_are_refused_and_undone(servi
     assert (await get_listing(services.db, listing_id=world.listing_id))["stock_left"] == 2
 
 
+async def test_a_claim_on_a_stopped_engine_is_refused_at_once(services):
+    world = await live_listing(services, stock=3)
+    buyer = await user(services)
+    engine = services.engine
+    await engine.place(buyer_id=buyer.id, listing_id=world.listing_id, quantity=1, idempotency_key=uuid.uuid4().hex,
+                       fingerprint="f", now=services.clock.now(), payment_timeout=900)
+    await engine.stop()
+    with pytest.raises(StockEngineUnavailable):
+        await asyncio.wait_for(engine.place(
+            buyer_id=buyer.id, listing_id=world.listing_id, quantity=1, idempotency_key=uuid.uuid4().hex,
+            fingerprint="f", now=services.clock.now(), payment_timeout=900), timeout=5)
+    assert engine._hot[world.listing_id].remaining == 2  # the refused unit went back
+
+
 async def test_a_failed_group_commit_answers_503_and_gives_the_units_back(services):
     world = await live_listing(services, stock=2)
     buyer = await user(services)

@@ -205,8 +205,9 @@ async def my_coupons(db: Database, *, user: User, now: datetime) -> list[dict[st
         return [coupon_view(r, now) for r in await store.coupons_of_user(tx.conn, user.id)]
 
 
-def _best_choice(rows: list[dict[str, Any]], order: Any, now: datetime) -> list[int]:
-    """The usable coupons (at most one per funder) that take the most off the order."""
+def _best_choice(rows: list[dict[str, Any]], order: Any, now: datetime, on_order: dict[int, int]) -> list[int]:
+    """The usable coupons (at most one per funder) that take the most off the order.
+    `on_order`: what the order's current coupons take from each offer's budget (given back first)."""
     usable = [r for r in rows if (r["coupon_status"] == "available" or r["order_id"] == order.id)
               and store.now_valid(r, now)
               and (r["shop_id"] is None or r["shop_id"] == order.shop_id)]
@@ -224,8 +225,8 @@ def _best_choice(rows: list[dict[str, Any]], order: Any, now: datetime) -> list[
             rows_by_offer = {r["id"]: r for r in chosen}
             if any(line.amount_cents == 0 or (
                     rows_by_offer[line.terms.offer_id]["budget_cents"] is not None
-                    and rows_by_offer[line.terms.offer_id]["spent_cents"] + line.amount_cents
-                    > rows_by_offer[line.terms.offer_id]["budget_cents"]) for line in lines):
+                    and rows_by_offer[line.terms.offer_id]["spent_cents"] - on_order.get(line.terms.offer_id, 0)
+                    + line.amount_cents > rows_by_offer[line.terms.offer_id]["budget_cents"]) for line in lines):
                 continue
             total = sum(line.amount_cents for line in lines)
             if total > best[0]:
@@ -251,7 +252,9 @@ async def apply_to_order(db: Database, *, user: User, order_id: int, coupon_ids:
         if order.status != "pending_payment" or order.expires_at <= now:
             raise OrderNotPayable(current_status=order.status)
         if coupon_ids is None:
-            coupon_ids = _best_choice(await store.coupons_of_user(tx.conn, user.id), order, now)
+            lines = (await orders_store.discounts_of(tx.conn, [order.id])).get(order.id, [])
+            on_order = {int(d["offer_id"]): int(d["amount_cents"]) for d in lines if d["offer_id"] is not None}  # type: ignore[call-overload]
+            coupon_ids = _best_choice(await store.coupons_of_user(tx.conn, user.id), order, now, on_order)
         if not coupon_ids and not order.discount_cents:
             return (await order_views(tx.conn, [order]))[0]  # nothing to change: no writes
         if order.discount_cents:

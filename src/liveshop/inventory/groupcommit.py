@@ -178,7 +178,13 @@ class GroupCommit:
         with the same key gets that order.
         """
         future = batch.futures[index] = asyncio.get_running_loop().create_future()
-        self._wake.set()
+        if self._task is None or self._task.done():
+            # No writer (the engine is stopped or shutting down): nothing would ever commit
+            # this claim, so it is refused now and its units given back, not left waiting.
+            self._batches.remove(batch)
+            self._fail(batch)
+        else:
+            self._wake.set()
         return future
 
     def start(self) -> None:

@@ -272,6 +272,21 @@ def bench_engine(
         raise typer.Exit(1)
 
 
+@bench_app.command("analytics")
+def bench_analytics(
+    events: Annotated[int, typer.Option(help="events in the synthetic show")] = 500_000,
+    seed: int = 1,
+    runs: Annotated[int, typer.Option(help="timed runs of each; the best counts")] = 3,
+) -> None:
+    """The live aggregation's events/s on one core, against a bare loop over the same events."""
+    from liveshop.bench.analytics import print_analytics_result, run_analytics_bench
+
+    result = run_analytics_bench(events=events, seed=seed, runs=runs, console=console)
+    print_analytics_result(result, console)
+    if not result.meets_target:
+        raise typer.Exit(1)
+
+
 @bench_app.command("stress")
 def bench_stress(
     inventory: Annotated[str, typer.Option(help="stock engine: sql | memory | redis")] = "memory",

@@ -18,6 +18,7 @@ from liveshop.catalog.access import LIVE_CREW, access_shop, shop_role
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.core.errors import Conflict, NotFound
+from liveshop.core.ids import visitor_key
 from liveshop.rooms.errors import RoomNotFound
 from liveshop.rooms.service import access_room
 
@@ -88,7 +89,7 @@ async def record_view(db: Database, *, campaign_id: int, user_id: int | None, gu
     async with db.transaction() as tx:
         if await store.campaign_by_id(tx.conn, campaign_id) is None:
             raise CampaignNotFound()
-        await store.record_view(tx.conn, campaign_id, f"u{user_id}" if user_id else f"a{guest}", user_id, now)
+        await store.record_view(tx.conn, campaign_id, visitor_key(user_id, guest), user_id, now)
 
 
 async def guess(db: Database, *, user: User, campaign_id: int, text: str, now: datetime) -> dict[str, Any]:
@@ -98,7 +99,7 @@ async def guess(db: Database, *, user: User, campaign_id: int, text: str, now: d
             raise CampaignNotFound()
         if c["status"] != "teasing" or (c["reveal_at"] is not None and c["reveal_at"] <= now):
             raise CampaignRevealed()
-        await store.record_view(tx.conn, campaign_id, f"u{user.id}", user.id, now)  # a guess implies a look
+        await store.record_view(tx.conn, campaign_id, visitor_key(user.id, None), user.id, now)  # a guess implies a look
         if not await store.add_guess(tx.conn, campaign_id, user.id, text, normalise(text) in c["accepted"], now):
             raise AlreadyGuessed()
     return await get(db, campaign_id=campaign_id, user=user, now=now)

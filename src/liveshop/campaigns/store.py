@@ -124,14 +124,16 @@ async def due_reveals(conn: AsyncConnection, now: datetime) -> list[int]:
     return [r for (r,) in rows]
 
 
-async def counts(conn: AsyncConnection, campaign_id: int) -> dict[str, int]:
-    async def count(query: Any) -> int:
-        return int((await conn.execute(query)).scalar_one())
+async def _count(conn: AsyncConnection, query: Any) -> int:
+    return int((await conn.execute(query)).scalar_one())
 
+
+async def counts(conn: AsyncConnection, campaign_id: int) -> dict[str, int]:
     return {
-        "views": await count(select(func.count()).select_from(views).where(views.c.campaign_id == campaign_id)),
-        "guesses": await count(select(func.count()).select_from(guesses).where(guesses.c.campaign_id == campaign_id)),
-        "correct": await count(select(func.count()).select_from(guesses).where(
+        "views": await _count(conn, select(func.count()).select_from(views).where(views.c.campaign_id == campaign_id)),
+        "guesses": await _count(conn, select(func.count()).select_from(guesses).where(
+            guesses.c.campaign_id == campaign_id)),
+        "correct": await _count(conn, select(func.count()).select_from(guesses).where(
             guesses.c.campaign_id == campaign_id, guesses.c.correct.is_(True))),
     }
 
@@ -140,20 +142,16 @@ async def funnel(conn: AsyncConnection, campaign_id: int, room_id: int) -> dict[
     """Views → guesses → reservations of the launch show → buyers in it, each step counting the
     campaign's signed-in viewers only (a guest can be counted as a view, not followed further)."""
     viewers = select(views.c.user_id).where(views.c.campaign_id == campaign_id, views.c.user_id.is_not(None))
-
-    async def count(query: Any) -> int:
-        return int((await conn.execute(query)).scalar_one())
-
     base = await counts(conn, campaign_id)
     return {
         "views": base["views"],
-        "signed_in_viewers": await count(select(func.count()).select_from(views).where(
+        "signed_in_viewers": await _count(conn, select(func.count()).select_from(views).where(
             views.c.campaign_id == campaign_id, views.c.user_id.is_not(None))),
         "guesses": base["guesses"],
         "correct_guesses": base["correct"],
-        "reservations": await count(select(func.count()).select_from(reservations).where(
+        "reservations": await _count(conn, select(func.count()).select_from(reservations).where(
             reservations.c.room_id == room_id, reservations.c.user_id.in_(viewers))),
-        "buyers": await count(select(func.count(func.distinct(orders.c.buyer_id))).where(
+        "buyers": await _count(conn, select(func.count(func.distinct(orders.c.buyer_id))).where(
             orders.c.room_id == room_id, orders.c.status == "paid", orders.c.total_cents > 0,
             orders.c.buyer_id.in_(viewers))),
     }

@@ -18,3 +18,8 @@ def digest(secret: str) -> str:
 
 def same_secret(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def visitor_key(user_id: int | None, guest: str | None) -> str:
+    """Who a page visit is from, for counting visitors once: "u<id>" signed in, "a<cookie>" a guest."""
+    return f"u{user_id}" if user_id is not None else f"a{guest}"

@@ -12,6 +12,7 @@ from liveshop.catalog.access import LIVE_CREW
 from liveshop.core.auth import store as auth_store
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
+from liveshop.core.ids import visitor_key
 from liveshop.referrals import store
 from liveshop.rooms.service import access_room, get_public_room
 
@@ -39,7 +40,7 @@ async def record_visit(db: Database, *, room_id: int, code: str, user_id: int | 
         link = await store.link_by_code(tx.conn, code)
         if link is None or link["room_id"] != room_id:
             return False
-        await store.record_visit(tx.conn, code, f"u{user_id}" if user_id else f"a{guest}", now)
+        await store.record_visit(tx.conn, code, visitor_key(user_id, guest), now)
         if user_id is not None and user_id != link["user_id"]:
             await store.attribute(tx.conn, room_id, user_id, code, now)
         return True

@@ -1,0 +1,82 @@
+"""Writing the event log and folding it back.
+
+Services hand events to `EventLog.record` (no I/O: a list append); a background loop writes them
+in batches, so recording costs nothing on a buyer's path. `replay` folds the log, in id order,
+into an Aggregator — what the report recomputes and what the live screen keeps up to date.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from liveshop.analytics import store
+from liveshop.analytics.aggregate import Aggregator
+from liveshop.analytics.events import KINDS, Event
+from liveshop.core.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class EventLog:
+    def __init__(self, db: Database, *, flush_every: float = 0.5, max_buffer: int = 100_000) -> None:
+        self.db = db
+        self.flush_every = flush_every
+        self.max_buffer = max_buffer
+        self._buffer: list[Event] = []
+        self._task: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    def record(self, event: Event) -> None:
+        assert event.kind in KINDS, event.kind
+        if len(self._buffer) >= self.max_buffer:
+            self.dropped += 1  # the database is far behind: analytics yields before buyers do
+            return
+        self._buffer.append(event)
+
+    async def flush(self) -> int:
+        batch, self._buffer = self._buffer, []
+        if not batch:
+            return 0
+        try:
+            async with self.db.transaction() as tx:
+                await store.append(tx.conn, batch)
+        except Exception:
+            self._buffer[:0] = batch  # keep them, in order, for the next try
+            raise
+        return len(batch)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="analytics-event-log")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_every)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("writing analytics events failed; retrying")
+
+
+async def replay(db: Database, *, shop_id: int | None = None, page: int = 10_000) -> Aggregator:
+    """The log folded from the start (one shop's events, or everything)."""
+    aggregator = Aggregator()
+    last = 0
+    while True:
+        async with db.transaction(write=False) as tx:
+            rows = await store.read(tx.conn, after_id=last, shop_id=shop_id, limit=page)
+        for row_id, event in rows:
+            aggregator.add(event)
+            last = row_id
+        if len(rows) < page:
+            return aggregator

@@ -167,10 +167,10 @@ async def enter(db: Database, moderation: Moderation, *, user: User, bag_id: int
         return bag_view(bag) | {"me": await _mine(tx, bag, user)}
 
 
-async def _award(tx: Tx, bag: dict[str, Any], winner: int, rank: int, now: datetime) -> dict[str, Any]:
+async def _award(tx: Tx, bag: dict[str, Any], prize: Any, winner: int, rank: int, now: datetime) -> dict[str, Any]:
+    """One winner's prize: `prize` is the bag's prize listing or coupon offer, read once per draw."""
     if bag["prize_kind"] == "product":
-        listing = await inventory_store.listing_by_id(tx.conn, bag["prize_listing_id"])
-        assert listing is not None
+        listing = prize
         if not await inventory_store.award_prize(tx.conn, listing.id):
             raise AssertionError(f"lucky bag {bag['id']}: prize stock ran out before its winners did")
         await inventory_store.hold_quota(tx.conn, listing.id, winner, 1, None)  # the unit is theirs
@@ -187,9 +187,7 @@ async def _award(tx: Tx, bag: dict[str, Any], winner: int, rank: int, now: datet
         await store.mark_won(tx.conn, bag["id"], winner, rank, order_id=order.id)
         publish_private(tx, bag["room_id"], winner, "my_order", my_order_event(order))
         return {"order_id": order.id}
-    offer = await coupons_store.offer_by_id(tx.conn, bag["prize_offer_id"])
-    assert offer is not None
-    coupon_id = await coupons.grant(tx, offer, winner, source="lucky_bag", now=now, counted=True)
+    coupon_id = await coupons.grant(tx, prize, winner, source="lucky_bag", now=now, counted=True)
     assert coupon_id is not None
     await store.mark_won(tx.conn, bag["id"], winner, rank, coupon_id=coupon_id)
     return {"coupon_id": coupon_id}
@@ -203,20 +201,23 @@ async def _draw(tx: Tx, bag_id: int, now: datetime) -> dict[str, Any] | None:
     entrants = await store.entrant_ids(tx.conn, bag_id)
     picked = draw.winners(bytes.fromhex(bag["seed_hex"]), entrants, bag["prize_count"])
     names = await auth_store.usernames(tx.conn, picked)
+    product = bag["prize_kind"] == "product"
+    prize = await (inventory_store.listing_by_id(tx.conn, bag["prize_listing_id"]) if product
+                   else coupons_store.offer_by_id(tx.conn, bag["prize_offer_id"]))
+    assert prize is not None
+    shown = bag_view(bag)["prize"]
     for rank, winner in enumerate(picked, start=1):
-        prize = await _award(tx, bag, winner, rank, now)
+        awarded = await _award(tx, bag, prize, winner, rank, now)
         publish_private(tx, bag["room_id"], winner, "lucky_bag_won",
-                        {"bag": {"id": bag_id, "title": bag["title"]}, "prize": bag_view(bag)["prize"] | prize})
+                        {"bag": {"id": bag_id, "title": bag["title"]}, "prize": shown | awarded})
     await engagement_store.add_to_inbox(tx.conn, [
         {"user_id": winner, "kind": f"lucky_bag:{bag_id}", "room_id": bag["room_id"],
          "title": f"🎁 {bag['prize_title']}"[:200], "link": f"/rooms/{bag['room_id']}?bag={bag_id}", "created_at": now}
         for winner in picked])
     unawarded = bag["prize_count"] - len(picked)
-    if unawarded and bag["prize_kind"] == "product":  # back to the warehouse
-        listing = await inventory_store.listing_by_id(tx.conn, bag["prize_listing_id"])
-        assert listing is not None
-        back = await inventory_store.shrink_prize(tx.conn, listing.id)
-        await catalog_store.return_product_stock(tx.conn, listing.product_id, back)
+    if unawarded and product:  # back to the warehouse
+        back = await inventory_store.shrink_prize(tx.conn, prize.id)
+        await catalog_store.return_product_stock(tx.conn, prize.product_id, back)
     elif unawarded:  # back to the offer, for others to claim
         await coupons_store.return_claims(tx.conn, bag["prize_offer_id"], unawarded)
     await record_critical(tx, bag["room_id"], "lucky_bag_drawn", {

@@ -260,6 +260,7 @@ class Aggregator:
             "pcu": room.pcu,
             "acu": round(acu, 3),
             "views": room.views,
+            "feed_views": room.feed_views,
             "effective_views": room.effective_views,
             "unique_viewers": len(room.viewers),
             "avg_watch_seconds": ratio(room.watch_seconds + open_watch, sessions),

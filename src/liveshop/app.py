@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse
 
 from liveshop import __version__
 from liveshop.analytics.api import router as analytics_router
+from liveshop.bases.api import router as bases_router
 from liveshop.bootstrap import Services, build_services
 from liveshop.campaigns.api import router as campaigns_router
 from liveshop.catalog.api import router as catalog_router
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await gateway.start(settings.channel_host, settings.channel_port)
         if services.engine:
             services.engine.start()
+        services.event_log.start()
+        services.live.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
         background = [
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
@@ -149,6 +152,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     await task
             if services.engine:
                 await services.engine.stop()
+            await services.live.stop()
+            with contextlib.suppress(Exception):  # a database already gone: the events are lost, shutdown goes on
+                await services.event_log.stop()
             if gateway:
                 await gateway.stop()
             if services.bus:
@@ -167,7 +173,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

@@ -6,6 +6,9 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from liveshop.analytics import events as analytics
+from liveshop.analytics.live import LiveFigures
+from liveshop.analytics.log import EventLog
 from liveshop.core.auth.cache import SessionCache
 from liveshop.core.auth.passwords import Passwords
 from liveshop.core.auth.revocations import RevocationList
@@ -37,6 +40,9 @@ class Services:
     signing_key: bytes
     sold_out: SoldOutFlags
     moderation: Moderation
+    # Domain events for analytics: written in batches; every node folds them back (live numbers).
+    event_log: EventLog
+    live: LiveFigures
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -51,6 +57,7 @@ class Services:
 
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     db = Database(settings.database_url)
+    clock = clock or SystemClock()
 
     async def load_events(room_id: int, since: int, limit: int):  # type: ignore[no-untyped-def]
         async with db.transaction(write=False) as tx:
@@ -67,6 +74,13 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         chat_budget=settings.chat_budget_per_tick,
     )
     db.listeners.append(hub.publish)
+
+    def presence(room_id: int, visitor: str, source: str, joined: bool) -> None:
+        # The shop is filled in when the log is written: a join storm asks the database nothing.
+        analytics.emit_now(db, analytics.Event(clock.now().timestamp(), analytics.JOIN if joined else analytics.LEAVE,
+                                               room_id, 0, visitor, source=source if joined else ""))
+
+    hub.presence = presence
     bus = None
     if settings.redis_url:
         import redis.asyncio as aioredis
@@ -81,10 +95,12 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     sold_out = SoldOutFlags(ttl_seconds=settings.sold_out_flag_seconds)
     db.listeners.append(sold_out.observe)
     engine = _stock_engine(settings, db, sold_out)
+    event_log = EventLog(db)
+    db.listeners.append(event_log.observe)
     return Services(
         settings=settings,
         db=db,
-        clock=clock or SystemClock(),
+        clock=clock,
         hub=hub,
         passwords=Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib),
         payments=PaymentProviders(
@@ -95,6 +111,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         signing_key=settings.session_signing_key,
         sold_out=sold_out,
         moderation=Moderation(rate_per_second=settings.chat_rate_per_second, burst=settings.chat_burst),
+        event_log=event_log,
+        live=LiveFigures(db, clock),
         engine=engine,
         bus=bus,
     )

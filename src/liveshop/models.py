@@ -1,6 +1,7 @@
 """Imports every capability's tables so `metadata` is complete (migrations, checks)."""
 
 from liveshop.analytics import store as analytics  # noqa: F401
+from liveshop.bases import store as bases  # noqa: F401
 from liveshop.campaigns import store as campaigns  # noqa: F401
 from liveshop.catalog import store as catalog  # noqa: F401
 from liveshop.core.auth import store as auth  # noqa: F401

@@ -107,13 +107,30 @@ class RoomFigures:
         """Credit the viewers online since the last change with the seconds until `at`, minute by minute."""
         since = self._since
         if since is not None and self.online and at > since:
-            while int(since // 60) != int(at // 60):
-                edge = (int(since // 60) + 1) * 60.0
-                self.minute(since).viewer_seconds += self.online * (edge - since)
-                since = edge
-                self.minute(since).peak = max(self.minute(since).peak, self.online)
-            self.minute(since).viewer_seconds += self.online * (at - since)
+            for key, seconds in _spans(since, at):
+                bucket = self.minutes.get(key)
+                if bucket is None:
+                    bucket = self.minutes[key] = Minute()
+                bucket.viewer_seconds += self.online * seconds
+                bucket.peak = max(bucket.peak, self.online)
         self._since = at if since is None else max(since, at)  # a late event never credits twice
+
+    def pending(self, until: float) -> dict[int, float]:
+        """Viewer-seconds the open sessions have earned since the last event, per minute — read
+        without folding them in, so looking at the numbers never changes them."""
+        since = self._since
+        if since is None or not self.online or until <= since:
+            return {}
+        return {key: self.online * seconds for key, seconds in _spans(since, until)}
+
+
+def _spans(since: float, until: float) -> Iterable[tuple[int, float]]:
+    """[since, until) cut at minute edges: (minute, seconds in it)."""
+    while int(since // 60) != int(until // 60):
+        edge = (int(since // 60) + 1) * 60.0
+        yield int(since // 60), edge - since
+        since = edge
+    yield int(since // 60), until - since
 
 
 class Aggregator:
@@ -236,12 +253,15 @@ class Aggregator:
         if room is None:
             room = RoomFigures(room_id, 0)
         until = now if now is not None else room.last_at
-        if until is not None:
-            room.advance(until)  # viewers still online are credited up to now
-        minutes = sorted(room.minutes.items())
+        pending = room.pending(until) if until is not None else {}
+        keys = sorted(room.minutes.keys() | pending.keys())
+        empty = Minute()
+        # (minute, bucket, viewer-seconds including what open sessions earned up to now)
+        minutes = [(k, room.minutes.get(k, empty), room.minutes.get(k, empty).viewer_seconds + pending.get(k, 0.0))
+                   for k in keys]
         # The show's length in minutes: from the minute of its first event to now, inclusive.
         span = int(until // 60) - int(room.first_at // 60) + 1 if until is not None and room.first_at is not None else 0
-        acu = sum(m.viewer_seconds for _, m in minutes) / (60 * span) if span else 0.0
+        acu = sum(seconds for _, _, seconds in minutes) / (60 * span) if span else 0.0
         open_watch = sum(until - t for ts in room.open_sessions.values() for t in ts) if until is not None else 0.0
         sessions = room.finished_sessions + sum(len(ts) for ts in room.open_sessions.values())
 
@@ -280,6 +300,7 @@ class Aggregator:
             "top_products": [{"listing_id": lid, "gmv_cents": f.gmv, "paid_orders": f.paid_orders,
                               "exposures": f.exposures, "clicks": f.clicks} for lid, f in ranked],
             "per_minute": [{"minute": key * 60, "gmv_cents": m.gmv, "orders": m.orders, "paid_orders": m.paid_orders,
-                            "joins": m.joins, "acu": round(m.viewer_seconds / 60, 3), "pcu": m.peak,
-                            "comments": m.comments, "new_followers": m.new_followers} for key, m in minutes],
+                            "joins": m.joins, "acu": round(seconds / 60, 3),
+                            "pcu": max(m.peak, room.online) if key in pending else m.peak,
+                            "comments": m.comments, "new_followers": m.new_followers} for key, m, seconds in minutes],
         }

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import Field
 
-from liveshop.core.http import CurrentUser, ServicesDep
-from liveshop.core.validation import PathId
+from liveshop.analytics import service
+from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
+from liveshop.core.ids import GUEST_COOKIE, channel_visitor
+from liveshop.core.validation import Body, Id, PathId
 from liveshop.orders import service as orders
 from liveshop.referrals import service as referrals
 
@@ -26,3 +29,32 @@ async def room_stats(room_id: PathId, user: CurrentUser, services: ServicesDep) 
         # What viewers' share links brought (per link: GET /rooms/{id}/referrals).
         "referrals": (await referrals.room_report(services.db, user=user, room_id=room_id))["totals"],
     }
+
+
+@router.get("/rooms/{room_id}/analytics")
+async def room_analytics(room_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """The big screen's numbers (docs/metrics.md): every metric with its denominator, per minute,
+    top products and the latest orders. For the shop's crew and its bases' operators."""
+    return await service.room_numbers(services.db, services.live, user=user, room_id=room_id,
+                                      now=services.clock.now())
+
+
+class CardView(Body):
+    kind: Literal["exposure", "click"]
+    listing_id: Id
+
+
+class CardViewsIn(Body):
+    events: Annotated[list[CardView], Field(min_length=1, max_length=50)]
+
+
+@router.post("/rooms/{room_id}/card-views", status_code=202)
+async def card_views(room_id: PathId, body: CardViewsIn, request: Request, user: OptionalUser,
+                     services: ServicesDep) -> dict[str, int]:
+    """The viewer page reports product cards it showed (exposure) and opened (click) during the
+    live show; they feed the exposure → click → order funnel."""
+    viewer = channel_visitor(user.id if user else None, request.cookies.get(GUEST_COOKIE))
+    recorded = await service.record_card_views(
+        services.db, room_id=room_id, viewer=viewer, cards=[(c.kind, c.listing_id) for c in body.events],
+        now=services.clock.now())
+    return {"recorded": recorded}

@@ -1,7 +1,8 @@
 """Writing the event log and folding it back.
 
-Services hand events to `EventLog.record` (no I/O: a list append); a background loop writes them
-in batches, so recording costs nothing on a buyer's path. `replay` folds the log, in id order,
+Services emit events after their transaction commits (`events.emit`); the database hands them to
+`EventLog.observe` (no I/O: a list append); a background loop writes them in batches, so
+recording costs nothing on a buyer's path. `replay` folds the log, in id order,
 into an Aggregator — what the report recomputes and what the live screen keeps up to date.
 """
 
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+from typing import Any
 
 from liveshop.analytics import store
 from liveshop.analytics.aggregate import Aggregator
-from liveshop.analytics.events import KINDS, Event
+from liveshop.analytics.events import KINDS, NOTICE, Event
 from liveshop.core.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,12 @@ class EventLog:
         self._buffer: list[Event] = []
         self._task: asyncio.Task[None] | None = None
         self.dropped = 0
+        self._shops: dict[int, int] = {}  # room → shop (a room never changes shop)
+
+    def observe(self, room_id: int | None, notice: dict[str, Any]) -> None:
+        """A database listener: the analytics events of committed changes."""
+        if notice.get("type") == NOTICE:
+            self.record(notice["event"])
 
     def record(self, event: Event) -> None:
         assert event.kind in KINDS, event.kind
@@ -41,11 +50,19 @@ class EventLog:
             return 0
         try:
             async with self.db.transaction() as tx:
+                batch = await self._with_shops(tx.conn, batch)
                 await store.append(tx.conn, batch)
         except Exception:
             self._buffer[:0] = batch  # keep them, in order, for the next try
             raise
         return len(batch)
+
+    async def _with_shops(self, conn: Any, batch: list[Event]) -> list[Event]:
+        """Events recorded where only the room is known (a viewer connecting) get its shop here."""
+        unknown = {e.room for e in batch if not e.shop and e.room not in self._shops}
+        if unknown:
+            self._shops.update(await store.shops_of_rooms(conn, unknown))
+        return [e if e.shop else dataclasses.replace(e, shop=self._shops.get(e.room, 0)) for e in batch]
 
     def start(self) -> None:
         if self._task is None:

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Float, Index, String, Table, insert, select
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    String,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.analytics.events import Event
@@ -23,6 +38,9 @@ events = Table(
     Column("amount", BigInteger, nullable=False, default=0),
     Column("source", String(12), nullable=False, default=""),
     Index("ix_analytics_events_room_id_id", "room_id", "id"),
+    # A shop's payments (attributed GMV of its shows) and where the last days begin (a node's live fold).
+    Index("ix_analytics_events_shop_id_kind_id", "shop_id", "kind", "id"),
+    Index("ix_analytics_events_at", "at"),
 )
 
 
@@ -42,6 +60,41 @@ async def read(conn: AsyncConnection, *, after_id: int = 0, shop_id: int | None 
     query = select(events).where(events.c.id > after_id)
     if shop_id is not None:
         query = query.where(events.c.shop_id == shop_id)
-    rows = await conn.execute(query.order_by(events.c.id).limit(limit))
+    return _events(await conn.execute(query.order_by(events.c.id).limit(limit)))
+
+
+def _events(rows: Iterable[Any]) -> list[tuple[int, Event]]:
     return [(r.id, Event(r.at, r.kind, r.room_id, r.shop_id, r.viewer, r.listing_id, r.order_id, r.amount, r.source))
             for r in rows]
+
+
+async def shops_of_rooms(conn: AsyncConnection, room_ids: Iterable[int]) -> dict[int, int]:
+    from liveshop.rooms.store import rooms
+
+    rows = await conn.execute(select(rooms.c.id, rooms.c.shop_id).where(rooms.c.id.in_(list(room_ids))))
+    return {r.id: r.shop_id for r in rows}
+
+
+async def first_id_since(conn: AsyncConnection, at: float) -> int | None:
+    return (await conn.execute(select(func.min(events.c.id)).where(events.c.at >= at))).scalar()
+
+
+async def last_id(conn: AsyncConnection) -> int:
+    return (await conn.execute(select(func.max(events.c.id)))).scalar() or 0
+
+
+async def first_of_room(conn: AsyncConnection, room_id: int) -> tuple[int, int] | None:
+    """(id, shop) of the room's first event."""
+    row = (await conn.execute(select(events.c.id, events.c.shop_id).where(events.c.room_id == room_id)
+                              .order_by(events.c.id).limit(1))).first()
+    return (row.id, row.shop_id) if row else None
+
+
+async def read_for_room(conn: AsyncConnection, room_id: int, shop_id: int, *, after_id: int,
+                        limit: int = 10_000) -> list[tuple[int, Event]]:
+    """What a room's numbers depend on: its own events, and its shop's payments (attribution)."""
+    query = (select(events).where(events.c.id > after_id,
+                                  or_(events.c.room_id == room_id,
+                                      and_(events.c.shop_id == shop_id, events.c.kind == "paid")))
+             .order_by(events.c.id).limit(limit))
+    return _events(await conn.execute(query))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
-from liveshop.core.validation import Body, Id, PathId, StrictInt, Text
+from liveshop.core.validation import MAX_ID, Body, Id, PathId, StrictInt, Text
 from liveshop.engagement import service
 
 router = APIRouter(prefix="/api/v1", tags=["engagement"])
@@ -91,8 +91,12 @@ async def reservation_state(room_id: PathId, user: OptionalUser, services: Servi
 
 
 @router.post("/shops/{shop_id}/follow", response_model=FollowOut)
-async def follow(shop_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=True, now=services.clock.now())
+async def follow(
+    shop_id: PathId, user: CurrentUser, services: ServicesDep,
+    room_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the room the viewer follows from")] = None,
+) -> dict[str, Any]:
+    return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=True, room_id=room_id,
+                                     now=services.clock.now())
 
 
 @router.delete("/shops/{shop_id}/follow", response_model=FollowOut)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from liveshop.analytics import events as analytics
 from liveshop.catalog import store as catalog_store
 from liveshop.catalog.access import shop_role
 from liveshop.catalog.errors import ShopNotFound
@@ -21,6 +22,7 @@ from liveshop.moderation.errors import Banned, CommentBlocked
 from liveshop.moderation.service import Moderation
 from liveshop.orders import store as orders_store
 from liveshop.realtime.events import publish_best_effort
+from liveshop.rooms import store as rooms_store
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 from liveshop.rooms.service import get_public_room
 from liveshop.webhooks import service as webhooks
@@ -81,6 +83,8 @@ async def post_comment(
                 fan_level=fan_rules.level_for(await fans_store.points_of(tx.conn, room.shop_id, user.id)) if fan else None,
             )
             publish_best_effort(tx, room_id, "comment", event)
+            analytics.emit(tx, analytics.Event(now.timestamp(), analytics.COMMENT, room_id, room.shop_id,
+                                               analytics.user_viewer(user.id)))
             return event
     await moderation_service.record_blocked(db, user=user, room=room, word=blocked, now=now)
     raise CommentBlocked(reason="banned_word", word=blocked)
@@ -125,15 +129,25 @@ async def like(
         raise RoomNotLive()
     if banned:
         raise Banned()
-    return add_likes(room_id, count)
+    total = add_likes(room_id, count)
+    analytics.emit_now(db, analytics.Event(now.timestamp(), analytics.LIKE, room_id, room.shop_id,
+                                           analytics.user_viewer(user.id), amount=count))
+    return total
 
 
-async def follow_shop(db: Database, *, user: User, shop_id: int, follow: bool, now: datetime) -> dict[str, Any]:
+async def follow_shop(db: Database, *, user: User, shop_id: int, follow: bool, now: datetime,
+                      room_id: int | None = None) -> dict[str, Any]:
+    """Follow or unfollow. A follow made in a room (`room_id` of one of the shop's rooms) counts
+    among that show's new followers."""
     async with db.transaction() as tx:
         if await catalog_store.shop_by_id(tx.conn, shop_id) is None:
             raise ShopNotFound()
         if follow:
-            await store.follow(tx.conn, user.id, shop_id, now)
+            if await store.follow(tx.conn, user.id, shop_id, now) and room_id is not None:
+                room = await rooms_store.room_by_id(tx.conn, room_id)
+                if room is not None and room.shop_id == shop_id:
+                    analytics.emit(tx, analytics.Event(now.timestamp(), analytics.FOLLOW, room_id, shop_id,
+                                                       analytics.user_viewer(user.id)))
         else:
             await store.unfollow(tx.conn, user.id, shop_id)
         return {"following": follow, "followers": await store.follower_count(tx.conn, shop_id)}

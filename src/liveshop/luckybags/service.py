@@ -15,6 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from liveshop.analytics import events as analytics
 from liveshop.catalog import store as catalog_store
 from liveshop.catalog.access import LIVE_CREW, shop_role
 from liveshop.catalog.errors import InsufficientProductStock, ProductNotFound
@@ -160,6 +161,8 @@ async def enter(db: Database, moderation: Moderation, *, user: User, bag_id: int
             if bag["status"] != "open":
                 raise LuckyBagClosed()
             if await store.add_entry(tx.conn, bag_id, user.id, now):
+                analytics.emit(tx, analytics.Event(now.timestamp(), analytics.LUCKY_BAG_ENTRY, bag["room_id"],
+                                                   bag["shop_id"], analytics.user_viewer(user.id)))
                 bag = await store.bag_by_id(tx.conn, bag_id)
                 assert bag is not None
                 publish_best_effort(tx, bag["room_id"], "lucky_bag_entries",

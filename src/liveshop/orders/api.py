@@ -133,6 +133,13 @@ async def cancel_order(order_id: PathId, user: CurrentUser, services: ServicesDe
     return await service.view_of(services.db, order)
 
 
+@router.post("/orders/{order_id}/refund", response_model=OrderOut)
+async def refund_order(order_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """After-sales, for the shop's merchant or operators: give a paid order's money back."""
+    order = await service.refund_order(services.db, user=user, order_id=order_id, now=services.clock.now())
+    return await service.view_of(services.db, order)
+
+
 @router.post("/orders/{order_id}/pay", response_model=PaymentOut)
 async def pay(order_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
     """Start paying with the configured provider; open `checkout_url` to complete it."""

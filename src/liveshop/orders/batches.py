@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from liveshop.analytics import events as analytics
 from liveshop.core.db import Database
 from liveshop.inventory import service as inventory
 from liveshop.inventory.groupcommit import Batch, Kind, ListingFacts
@@ -61,6 +62,8 @@ class SqlBatchWriter:
                     expires_at=batch.created_at[i] + timedelta(seconds=batch.timeouts[i]),
                 ))
             created = await store.insert_orders(tx.conn, rows)
+            for order in created:
+                analytics.emit(tx, analytics.order_event(analytics.ORDER, order, order.created_at))
             await inventory.reserve_claimed(
                 tx,
                 [(batch.listing_ids[i], listings[batch.listing_ids[i]].room_id, batch.buyer_ids[i],
@@ -150,6 +153,8 @@ class PostgresBatchWriter:
                 ids[(buyer_id, key)] = row_id
         created = {key: _order(batch, i, ids[key], listings) for i, key in
                    enumerate(zip(batch.buyer_ids, batch.keys, strict=True)) if key in ids}
+        for order in created.values():
+            analytics.emit_now(self._db, analytics.order_event(analytics.ORDER, order, order.created_at))
         existing: dict[tuple[int, str], Order] = {}
         if len(created) < len(batch):  # some keys made orders before (a restart, another node)
             async with self._db.transaction(write=False) as tx:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from liveshop.analytics import events as analytics
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.coupons import ledger as coupon_ledger
@@ -101,6 +102,7 @@ async def handle_webhook(
                         {"listing_id": order.listing_id, "title": order.title, "quantity": order.quantity},
                     )
                     publish_private(tx, order.room_id, order.buyer_id, "my_order", my_order_event(paid))
+                    analytics.emit(tx, analytics.order_event(analytics.PAID, paid, now))
                     order = paid
                 else:
                     # Money arrived for an order that already expired or was cancelled: its

@@ -27,6 +27,11 @@ class OrderNotCancellable(Conflict):
     title = "Only orders waiting for payment can be cancelled"
 
 
+class OrderNotRefundable(Conflict):
+    code = "order_not_refundable"
+    title = "Only paid orders can be refunded"
+
+
 class UnknownPaymentProvider(NotFound):
     code = "unknown_payment_provider"
     title = "No such payment provider"

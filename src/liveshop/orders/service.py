@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from liveshop.analytics import events as analytics
 from liveshop.catalog.access import LIVE_CREW, shop_role
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
+from liveshop.core.errors import PermissionDenied
 from liveshop.coupons import ledger as coupon_ledger
 from liveshop.inventory import service as inventory
 from liveshop.inventory.errors import SoldOut
@@ -24,6 +26,7 @@ from liveshop.orders.errors import (
     IdempotencyKeyReused,
     OrderNotCancellable,
     OrderNotFound,
+    OrderNotRefundable,
 )
 from liveshop.orders.store import Order
 from liveshop.realtime.events import my_order_event, publish_private
@@ -148,6 +151,7 @@ async def place_order(
                 if sold_out is not None:
                     sold_out.mark(listing_id)
                 raise
+            analytics.emit(tx, analytics.order_event(analytics.ORDER, order, now))
             return order, False
     except IntegrityError:
         async with db.transaction(write=False) as tx:
@@ -237,6 +241,25 @@ async def cancel_order(db: Database, *, user: User, order_id: int, now: datetime
         if closed is None:
             raise OrderNotCancellable(current_status=order.status)
         return closed
+
+
+REFUNDERS = frozenset({"merchant", "operator", "admin"})
+
+
+async def refund_order(db: Database, *, user: User, order_id: int, now: datetime) -> Order:
+    """After-sales: the shop gives a paid order's money back (paid → refunded). The units stay
+    sold — returned goods go back on sale only when the merchant adds stock."""
+    async with db.transaction() as tx:
+        order = await access_order(tx.conn, user, order_id)
+        if await shop_role(tx.conn, user, order.shop_id) not in REFUNDERS:
+            raise PermissionDenied("Only the shop's merchant or operators refund orders")
+        refunded = await store.transition(tx.conn, order.id, from_status="paid", to_status="refunded", closed_at=now)
+        if refunded is None:
+            raise OrderNotRefundable(current_status=order.status)
+        await store.refund_payments(tx.conn, order.id, now)
+        publish_private(tx, order.room_id, order.buyer_id, "my_order", my_order_event(refunded))
+        analytics.emit(tx, analytics.order_event(analytics.REFUND, refunded, now))
+        return refunded
 
 
 async def expire_due_orders(db: Database, *, now: datetime, batch: int = 200) -> int:

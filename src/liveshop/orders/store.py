@@ -355,6 +355,11 @@ async def set_payment_status(
     return result.rowcount == 1
 
 
+async def refund_payments(conn: AsyncConnection, order_id: int, now: datetime) -> None:
+    await conn.execute(update(payments).where(payments.c.order_id == order_id, payments.c.status == "succeeded")
+                       .values(status="refunded", updated_at=now))
+
+
 async def remember_webhook(conn: AsyncConnection, provider: str, event_id: str, now: datetime) -> None:
     await conn.execute(
         insert(webhook_events).values(provider=provider, event_id=event_id, received_at=now)

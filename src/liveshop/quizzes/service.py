@@ -15,6 +15,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from liveshop.analytics import events as analytics
 from liveshop.catalog.access import LIVE_CREW, access_shop, shop_role
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database, Tx
@@ -181,6 +182,9 @@ async def answer(db: Database, *, user: User, question_id: int, choice: int, now
                               answer_ms=took_ms if correct else 0)
         if correct:
             await fans_store.add(tx.conn, quiz["shop_id"], user.id, fan_rules.QUIZ_CORRECT_POINTS, now)
+        if live:
+            analytics.emit(tx, analytics.Event(now.timestamp(), analytics.QUIZ_ANSWER, quiz["room_id"], quiz["shop_id"],
+                                               analytics.user_viewer(user.id)))
         if live and time.monotonic() - _last_leaderboard.get(quiz["id"], 0.0) >= LEADERBOARD_EVERY_SECONDS:
             _last_leaderboard[quiz["id"]] = time.monotonic()
             publish_best_effort(tx, quiz["room_id"], "quiz_leaderboard",

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Header, Query, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketDisconnect
 
+from liveshop.analytics.events import channel_presence
 from liveshop.bootstrap import Services
 from liveshop.core.errors import NotFound
 from liveshop.core.http import SESSION_COOKIE, ServicesDep, viewer_id
+from liveshop.core.ids import GUEST_COOKIE
 from liveshop.core.validation import MAX_ID, PathId
 from liveshop.rooms.service import public_room
 
@@ -38,7 +40,8 @@ async def room_socket(websocket: WebSocket, room_id: int, since: int | None = No
             return
     await websocket.accept()
     user_id = viewer_id(services, websocket.cookies.get(SESSION_COOKIE))
-    conn, first = await services.hub.subscribe(room_id, since, user_id=user_id)
+    visitor, source = channel_presence(user_id, websocket.cookies.get(GUEST_COOKIE), websocket.query_params.get("src"))
+    conn, first = await services.hub.subscribe(room_id, since, user_id=user_id, visitor=visitor, source=source)
 
     async def pump() -> None:
         await websocket.send_text(first)
@@ -71,6 +74,8 @@ async def room_events(
     request: Request,
     services: ServicesDep,
     since: Since = None,
+    src: Annotated[str | None, Query(max_length=16, description="where the viewer came from: feed, follow, "
+                                     "reservation, share, boost; console/screen for the crew's pages")] = None,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,
 ) -> StreamingResponse:
     """The room channel as text/event-stream; each message's id is the critical seq.
@@ -82,7 +87,8 @@ async def room_events(
     if since is None and last_event_id and last_event_id.isdigit():
         since = min(int(last_event_id), MAX_ID)
     user_id = viewer_id(services, request.cookies.get(SESSION_COOKIE))
-    conn, first = await services.hub.subscribe(room_id, since, user_id=user_id)
+    visitor, source = channel_presence(user_id, request.cookies.get(GUEST_COOKIE), src)
+    conn, first = await services.hub.subscribe(room_id, since, user_id=user_id, visitor=visitor, source=source)
 
     async def stream() -> AsyncIterator[str]:
         try:

@@ -23,8 +23,10 @@ from urllib.parse import parse_qs
 
 from websockets.utils import accept_key
 
+from liveshop.analytics.events import channel_presence
 from liveshop.core.errors import NotFound
 from liveshop.core.http import SESSION_COOKIE
+from liveshop.core.ids import GUEST_COOKIE
 from liveshop.core.tasks import BackgroundTasks
 from liveshop.core.validation import MAX_ID
 from liveshop.realtime.hub import RoomHub
@@ -59,6 +61,8 @@ class TransportConnection:
     def __init__(self, room_id: int, transport: asyncio.Transport) -> None:
         self.room_id = room_id
         self.user_id: int | None = None
+        self.visitor: str | None = None
+        self.source = ""
         self.transport = transport
         self.closed = False
         self.dropped_frames = 0
@@ -130,7 +134,8 @@ class GatewayProtocol(asyncio.Protocol):
         if headers.get("upgrade", "").lower() != "websocket" or headers.get("sec-websocket-version") != "13" or not key:
             self._refuse(426, "Upgrade Required")
             return
-        since_values = parse_qs(query).get("since", [])
+        params = parse_qs(query)
+        since_values = params.get("since", [])
         since = None
         if since_values:
             if not since_values[0].isdigit() or int(since_values[0]) > MAX_ID:
@@ -151,8 +156,10 @@ class GatewayProtocol(asyncio.Protocol):
         self.transport.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                               f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
         connection = TransportConnection(room_id, self.transport)
-        _, first = await hub.subscribe(room_id, since, connection=connection,
-                                       user_id=self.gateway.viewer_id(headers.get("cookie", "")))
+        user_id, guest = self.gateway.viewer_of(headers.get("cookie", ""))
+        visitor, source = channel_presence(user_id, guest, params.get("src", [""])[0])
+        _, first = await hub.subscribe(room_id, since, connection=connection, user_id=user_id, visitor=visitor,
+                                       source=source)
         if self.transport.is_closing():
             hub.unsubscribe(connection)
             return
@@ -217,16 +224,18 @@ class ChannelGateway:
         # Upgrades in progress (a room check and the first frame each).
         self.tasks = BackgroundTasks("room channel gateway")
 
-    def viewer_id(self, cookie_header: str) -> int | None:
-        if self._viewer is None or not cookie_header:
-            return None
+    def viewer_of(self, cookie_header: str) -> tuple[int | None, str | None]:
+        """(signed-in user id, guest cookie) from the upgrade's Cookie header."""
+        if not cookie_header:
+            return None, None
         cookies: SimpleCookie = SimpleCookie()
         try:
             cookies.load(cookie_header)
         except CookieError:
-            return None
-        morsel = cookies.get(SESSION_COOKIE)
-        return self._viewer(morsel.value) if morsel else None
+            return None, None
+        session, guest = cookies.get(SESSION_COOKIE), cookies.get(GUEST_COOKIE)
+        user_id = self._viewer(session.value) if session and self._viewer is not None else None
+        return user_id, guest.value if guest else None
 
     async def start(self, host: str, port: int) -> None:
         # reuse_port: with several worker processes the kernel spreads viewers over them.

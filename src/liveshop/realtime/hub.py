@@ -41,6 +41,8 @@ class Viewer(Protocol):
 
     room_id: int
     user_id: int | None
+    visitor: str | None
+    source: str
     closed: bool
     dropped_frames: int
 
@@ -55,6 +57,8 @@ class Connection:
     def __init__(self, room_id: int, maxsize: int) -> None:
         self.room_id = room_id
         self.user_id: int | None = None  # a signed-in viewer: gets their own orders' events
+        self.visitor: str | None = None  # who watches, for analytics ("u<id>", "a<cookie>")
+        self.source = ""  # where they came from (feed, follow, reservation, share, boost, direct)
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize)
         self.closed = False
         self.dropped_frames = 0
@@ -129,6 +133,8 @@ class RoomHub:
         self.chat_budget = chat_budget
         self.queue_max = queue_max
         self._rooms: dict[int, RoomChannel] = {}
+        # Told of each viewer who joins or leaves (room, visitor, source, joined): the analytics log.
+        self.presence: Callable[[int, str, str, bool], None] | None = None
         self._opening: dict[int, asyncio.Lock] = {}
         self._task: asyncio.Task[None] | None = None
         self.frames_encoded = 0
@@ -245,7 +251,8 @@ class RoomHub:
         return channel
 
     async def subscribe(
-        self, room_id: int, since: int | None, *, connection: Viewer | None = None, user_id: int | None = None
+        self, room_id: int, since: int | None, *, connection: Viewer | None = None, user_id: int | None = None,
+        visitor: str | None = None, source: str = "",
     ) -> tuple[Any, str]:
         """Register a connection and build its first frame: what it missed since `since`.
 
@@ -258,7 +265,10 @@ class RoomHub:
         channel = await self._channel(room_id)
         conn = connection if connection is not None else Connection(room_id, self.queue_max)
         conn.user_id = user_id
+        conn.visitor, conn.source = visitor, source
         channel.connections.add(conn)
+        if visitor is not None and self.presence is not None:
+            self.presence(room_id, visitor, source, True)
         if user_id is not None:
             channel.by_user.setdefault(user_id, set()).add(conn)
         channel.idle_since = None
@@ -283,6 +293,9 @@ class RoomHub:
     def unsubscribe(self, conn: Viewer) -> None:
         channel = self._rooms.get(conn.room_id)
         conn.close()
+        if conn.visitor is not None and self.presence is not None:
+            self.presence(conn.room_id, conn.visitor, conn.source, False)
+            conn.visitor = None  # left once, however often the transport reports it
         if channel is not None:
             channel.connections.discard(conn)
             if conn.user_id is not None and conn.user_id in channel.by_user:

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.core.db import IdType, UTCDateTime, metadata
@@ -85,6 +97,18 @@ async def update_room(conn: AsyncConnection, room_id: int, **values: object) -> 
     return _room(
         (await conn.execute(update(rooms).where(rooms.c.id == room_id).values(**values).returning(*rooms.c))).one()
     )
+
+
+async def wall_rooms(conn: AsyncConnection, shop_ids: list[int], *, now: datetime, hours: int = 24,
+                     limit: int = 60) -> list[Room]:
+    """The shops' rooms worth a wall: live, starting within `hours`, or ended within `hours`."""
+    near = timedelta(hours=hours)
+    stmt = select(rooms).where(rooms.c.shop_id.in_(shop_ids), or_(
+        rooms.c.status == "live",
+        and_(rooms.c.status == "scheduled", rooms.c.scheduled_at <= now + near),
+        and_(rooms.c.status == "ended", rooms.c.ended_at >= now - near),
+    )).order_by(rooms.c.id).limit(limit)
+    return [_room(r) for r in await conn.execute(stmt)]
 
 
 async def list_rooms(

@@ -18,6 +18,7 @@ from liveshop.campaigns import service as campaigns
 from liveshop.catalog import service as catalog
 from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
+from liveshop.core.ids import GUEST_COOKIE, GUEST_ID
 from liveshop.core.validation import PathId
 from liveshop.orders import checkout
 from liveshop.polls import service as polls
@@ -98,6 +99,7 @@ async def viewer_page(
 ) -> Response:
     room = await rooms.public_room(services.db, room_id=room_id)
     response = _render(request, "room.html", user, lang, room=room)
+    _guest(request, response, user)  # a guest's visits and time watched count as one viewer's
     await _count_share_visit(request, response, services, user, room_id)
     return response
 
@@ -109,10 +111,10 @@ def _guest(request: Request, response: Response, user: Any) -> str | None:
     """A guest browser's random id (a cookie, set on its first page), so its visits count once."""
     if user is not None:
         return None
-    guest = request.cookies.get("ls_visitor")
-    if guest is None or not _REF.match(guest):
+    guest = request.cookies.get(GUEST_COOKIE)
+    if guest is None or not GUEST_ID.match(guest):
         guest = secrets.token_urlsafe(9)
-        response.set_cookie("ls_visitor", guest, max_age=365 * 86400, httponly=True, samesite="lax")
+        response.set_cookie(GUEST_COOKIE, guest, max_age=365 * 86400, httponly=True, samesite="lax")
     return guest
 
 

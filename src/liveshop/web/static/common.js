@@ -63,7 +63,11 @@ class RoomChannel {
 
   start() { this.useSse ? this._sse() : this._ws(); }
 
-  _url(path) { return `/api/v1/rooms/${this.roomId}/${path}?since=${this.seq}`; }
+  // src: where the viewer came from (analytics), or console/screen for the crew's own pages.
+  _url(path) {
+    const src = this.h.src ? `&src=${encodeURIComponent(this.h.src)}` : "";
+    return `/api/v1/rooms/${this.roomId}/${path}?since=${this.seq}${src}`;
+  }
 
   _ws() {
     const proto = location.protocol === "https:" ? "wss" : "ws";

@@ -256,6 +256,7 @@ document.addEventListener("DOMContentLoaded", () => {
     let channel;
     const since = await load();
     channel = new RoomChannel(roomId, since, {
+      src: "console",
       onEvent,
       onCounters: (c) => { $("kpi-viewers").textContent = c.viewers; },
       onResync: async () => { channel.seq = await load(); },

@@ -498,7 +498,9 @@ document.addEventListener("DOMContentLoaded", () => {
         if (r.reserved) { $("reserve").textContent = T.reserved; $("reserve").disabled = true; }
       });
     }
+    const params = new URLSearchParams(location.search);
     channel = new RoomChannel(roomId, since, {
+      src: params.get("src") || (params.get("ref") ? "share" : "direct"),
       onEvent,
       onCounters: (c) => { $("viewers").textContent = c.viewers; $("likes").textContent = c.likes; },
       onConnected: () => { root.dataset.connected = "1"; if ($("banner").dataset.kind === "reconnect") banner(""); },

@@ -1,0 +1,73 @@
+"""A room's numbers for the people who may read them: the big screen, the base wall, the report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from liveshop.analytics import events as ev
+from liveshop.analytics.live import LiveFigures
+from liveshop.bases.service import room_for_numbers
+from liveshop.core.auth.store import User
+from liveshop.core.db import Database
+from liveshop.inventory import store as inventory_store
+from liveshop.orders import store as orders_store
+from liveshop.rooms.errors import RoomNotFound
+from liveshop.rooms.store import Room
+
+RECENT_ORDERS = 12
+# What a page may report of a viewer's look at the room's products (the rest comes from the server).
+CARD_KINDS = frozenset({ev.EXPOSURE, ev.CLICK})
+
+
+def until_of(room: Room, now: datetime) -> float:
+    """The moment a room's numbers are read at: now while it runs, its end once it ended."""
+    return (room.ended_at if room.status == "ended" and room.ended_at else now).timestamp()
+
+
+def room_view(room: Room, shop_name: str = "") -> dict[str, Any]:
+    return {"id": room.id, "shop_id": room.shop_id, "shop_name": shop_name, "title": room.title,
+            "status": room.status, "scheduled_at": room.scheduled_at.isoformat(),
+            "started_at": room.started_at.isoformat() if room.started_at else None,
+            "ended_at": room.ended_at.isoformat() if room.ended_at else None}
+
+
+def order_line(order: orders_store.Order) -> dict[str, Any]:
+    # No buyer: the screen is on a wall for everyone in the studio to see.
+    return {"id": order.id, "title": order.title, "quantity": order.quantity, "total_cents": order.total_cents,
+            "currency": order.currency, "status": order.status, "at": order.created_at.isoformat()}
+
+
+async def room_numbers(db: Database, live: LiveFigures, *, user: User, room_id: int, now: datetime) -> dict[str, Any]:
+    """What the big screen shows: the room, its figures now (the fold every node keeps of the
+    event log) and the latest orders."""
+    async with db.transaction(write=False) as tx:
+        room = await room_for_numbers(tx.conn, user, room_id)
+        recent = await orders_store.orders_of_room(tx.conn, room_id, RECENT_ORDERS)
+        titles = {li.id: li.title for li in await inventory_store.listings_of_room(tx.conn, room_id)}
+    figures = await live.figures(room_id, now=until_of(room, now))
+    for product in figures["top_products"]:
+        product["title"] = titles.get(product["listing_id"], "")
+    return {"room": room_view(room), "figures": figures, "recent_orders": [order_line(o) for o in recent]}
+
+
+async def record_card_views(db: Database, *, room_id: int, viewer: str, cards: list[tuple[str, int]],
+                            now: datetime) -> int:
+    """Product cards a viewer's page showed (exposure) or opened (click), while the show is live.
+    Cards of other rooms are ignored. Returns how many were recorded."""
+    async with db.transaction(write=False) as tx:
+        from liveshop.rooms.store import room_by_id
+
+        room = await room_by_id(tx.conn, room_id)
+        if room is None:
+            raise RoomNotFound()
+        if room.status != "live":
+            return 0
+        mine = {li.id for li in await inventory_store.listings_of_room(tx.conn, room_id)}
+    at = now.timestamp()
+    recorded = 0
+    for kind, listing_id in cards:
+        if kind in CARD_KINDS and listing_id in mine:
+            ev.emit_now(db, ev.Event(at, kind, room_id, room.shop_id, viewer, listing=listing_id))
+            recorded += 1
+    return recorded

@@ -169,6 +169,70 @@ def check(
     raise typer.Exit(1)
 
 
+@app.command("report")
+def report_command(
+    room: Annotated[int, typer.Argument(help="the room (show) id")],
+    out: Annotated[Path | None, typer.Option(help="folder for report.json, minutes.csv and the PNG charts")] = None,
+    database_url: DbOption = None,
+) -> None:
+    """The post-show report of a room, recomputed from the raw event log: key numbers, the
+    comparison with the shop's previous shows, the minute table (CSV) and charts (PNG)."""
+    import orjson
+    from rich.progress import Progress
+
+    from liveshop.analytics import report
+    from liveshop.core.clock import SystemClock
+    from liveshop.core.db import Database
+    from liveshop.core.errors import NotFound
+
+    folder = out or Path(f"report-room-{room}")
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(_settings(database_url).database_url)
+        try:
+            return await report.build(db, await report.room_of(db, room), now=SystemClock().now())
+        finally:
+            await db.dispose()
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("recomputing from the event log", total=2 + len(report.CHARTS))
+        try:
+            found = asyncio.run(run())
+        except NotFound:
+            console.print(f"[red]no room {room}[/]")
+            raise typer.Exit(1) from None
+        progress.advance(task)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.json").write_bytes(orjson.dumps(found, option=orjson.OPT_INDENT_2))
+        (folder / "minutes.csv").write_text(report.minute_csv(found), encoding="utf-8")
+        progress.advance(task)
+        for chart in report.CHARTS:
+            progress.update(task, description=f"chart {chart}")
+            (folder / f"{chart}.png").write_bytes(report.chart_png(found, chart))
+            progress.advance(task)
+    f = found["figures"]
+    head = found["room"]
+    table = Table(title=f"room {head['id']} · {head['title']} · {head['status']}")
+    table.add_column("metric")
+    table.add_column("this show", justify="right")
+    table.add_column(f"avg of {len(found['previous_shows'])} previous", justify="right")
+    table.add_column("change", justify="right")
+    for row in found["comparison"]:
+        average = row["previous_average"]
+        table.add_row(row["metric"], _number(row["this_show"]), _number(average),
+                      "—" if row["change_percent"] is None else f"{row['change_percent']:+.1f}%")
+    console.print(table)
+    console.print(f"orders {f['orders']} · exposures {f['exposures']} → clicks {f['clicks']} · "
+                  f"sources {f['traffic_sources']} · {len(f['per_minute'])} minutes")
+    console.print(f"written to [bold]{folder}[/]: report.json, minutes.csv, " + ", ".join(f"{c}.png" for c in report.CHARTS))
+
+
+def _number(value: float | int | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
 @app.command("verify-draw")
 def verify_draw(
     bag: Annotated[str, typer.Argument(help="a lucky bag id (read from --server) or a saved draw record .json")],

@@ -93,3 +93,17 @@ def test_invariants_over_any_sequence(steps):
         at += gap
         replay.add(ev(at, kind, f"u{viewer}", listing=viewer, amount=amount, order=viewer))
     assert replay.figures(1) == f  # the same events give the same numbers
+
+
+def test_looking_at_the_numbers_never_changes_them():
+    """The big screen reads figures every second; a fold that was read must still equal one
+    that was not (the report recomputes without those reads), also when a late event arrives."""
+    events = [Event(0, "join", 1, 1, "u1"), Event(30, "join", 1, 1, "u2"), Event(100, "leave", 1, 1, "u1"),
+              Event(95, "join", 1, 1, "u3"),  # written late by another node: earlier `at`, later in the log
+              Event(200, "leave", 1, 1, "u2")]
+    read, unread = Aggregator(), Aggregator()
+    for event in events:
+        read.add(event)
+        read.figures(1, now=event.at + 50)
+        unread.add(event)
+    assert read.figures(1, now=300) == unread.figures(1, now=300)

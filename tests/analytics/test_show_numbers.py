@@ -158,3 +158,95 @@ async def test_card_views_only_count_for_the_room_s_own_products_while_live(clie
     assert_problem(await client.post(url, json={"events": [{"kind": "click", "listing_id": mine["id"]}] * 51}), 422)
     assert_problem(await client.post("/api/v1/rooms/999999/card-views",
                                       json={"events": [{"kind": "click", "listing_id": 1}]}), 404)
+
+
+async def ended_show(client, services, clock, *, buyers: int, price_cents: int = 5_000):
+    """A show with `buyers` viewers who each buy and pay once, then end."""
+    shop = await shop_with_room(client, price_cents=price_cents)
+    item = await listing(client, shop, stock=20)
+    for i in range(buyers + 2):
+        conn, _ = await services.hub.subscribe(shop.room_id, None, visitor=f"aViewer{shop.room_id}x{i:03}", source="feed")
+        clock.advance(3)
+    for _ in range(buyers):
+        await paid_order(client, services, clock, await account(client, "buyer"), item["id"])
+        clock.advance(30)
+    assert (await client.post(f"/api/v1/rooms/{shop.room_id}/end", headers=shop.merchant)).status_code == 200
+    return shop
+
+
+async def test_the_report_recomputes_the_show_and_compares_it_with_the_shop_s_previous_shows(client, services, clock):
+    shop = await ended_show(client, services, clock, buyers=2)
+    # The shop's next show, in a new room of the same shop.
+    r = await client.post("/api/v1/rooms", headers=shop.merchant, json={
+        "shop_id": shop.shop_id, "title": "Autumn tea show", "scheduled_at": "2026-01-02T13:00:00Z"})
+    room = r.json()["id"]
+    assert (await client.post(f"/api/v1/rooms/{room}/start", headers=shop.merchant)).status_code == 200
+    item = (await client.post(f"/api/v1/rooms/{room}/listings", headers=shop.merchant,
+                              json={"product_id": shop.product_id, "stock": 10})).json()
+    for i in range(4):
+        await services.hub.subscribe(room, None, visitor=f"aSecond{i:04}", source="share")
+    for _ in range(3):
+        await paid_order(client, services, clock, await account(client, "buyer"), item["id"])
+        clock.advance(61)
+    await services.event_log.flush()
+
+    report = (await client.get(f"/api/v1/rooms/{room}/report", headers=shop.merchant)).json()
+    assert report["figures"]["gmv_cents"] == 3 * 5_000 and report["figures"]["views"] == 4
+    assert [p["id"] for p in report["previous_shows"]] == [shop.room_id]
+    gmv = next(row for row in report["comparison"] if row["metric"] == "gmv_cents")
+    assert gmv == {"metric": "gmv_cents", "this_show": 15_000, "previous_average": 10_000, "change_percent": 50.0}
+
+    csv = await client.get(f"/api/v1/rooms/{room}/report.csv", headers=shop.merchant)
+    assert csv.headers["content-type"].startswith("text/csv") and "attachment" in csv.headers["content-disposition"]
+    lines = csv.text.splitlines()
+    assert lines[0] == "minute,gmv_cents,orders,paid_orders,joins,acu,pcu,comments,new_followers"
+    assert sum(int(line.split(",")[1]) for line in lines[1:]) == 15_000
+    for chart in ("gmv", "viewers", "funnel", "shows"):
+        png = await client.get(f"/api/v1/rooms/{room}/report/{chart}.png", headers=shop.merchant)
+        assert png.status_code == 200 and png.content.startswith(b"\x89PNG"), chart
+    assert_problem(await client.get(f"/api/v1/rooms/{room}/report/pie.png", headers=shop.merchant), 422)
+    stranger = await account(client, "stranger")
+    assert_problem(await client.get(f"/api/v1/rooms/{room}/report", headers=stranger), 404)
+    assert_problem(await client.get(f"/api/v1/rooms/{room}/report.csv", headers=stranger), 404)
+
+
+async def test_diagnostics_rank_a_shop_against_comparable_shops_and_suggest_what_to_fix(client, services, clock):
+    weak = await ended_show(client, services, clock, buyers=0)
+    for buyers in (2, 3, 3, 4, 5):
+        await ended_show(client, services, clock, buyers=buyers)
+    await services.event_log.flush()
+    r = await client.get(f"/api/v1/shops/{weak.shop_id}/diagnostics?lang=en", headers=weak.merchant)
+    assert r.status_code == 200, r.text
+    diagnosis = r.json()
+    assert diagnosis["peers"] == 5
+    conversion = next(m for m in diagnosis["metrics"] if m["metric"] == "viewer_buyer_conversion")
+    assert conversion["value"] == 0 and conversion["percentile"] == 0
+    codes = [s["code"] for s in diagnosis["suggestions"]]
+    assert "conversion" in codes and "gpm" in codes
+    assert diagnosis["suggestions"][0]["message"].startswith("Viewer → buyer conversion")
+    zh = (await client.get(f"/api/v1/shops/{weak.shop_id}/diagnostics", headers=weak.merchant)).json()
+    assert zh["suggestions"][0]["message"].startswith("观看成交转化率")
+    stranger = await account(client, "stranger")
+    assert_problem(await client.get(f"/api/v1/shops/{weak.shop_id}/diagnostics", headers=stranger), 404)
+
+
+async def test_liveshop_report_writes_the_numbers_csv_and_charts(client, services, clock, database_url, tmp_path):
+    import asyncio
+
+    from typer.testing import CliRunner
+
+    from liveshop.cli import app
+
+    shop = await ended_show(client, services, clock, buyers=3)
+    await services.event_log.flush()
+    out = tmp_path / "report"
+    # The CLI runs its own event loop: off this test's loop, as on a shell.
+    result = await asyncio.to_thread(CliRunner().invoke, app, [
+        "report", str(shop.room_id), "--database-url", database_url, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "gmv_cents" in result.output and "15,000" in result.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "funnel.png", "gmv.png", "minutes.csv", "report.json", "shows.png", "viewers.png"]
+    assert (out / "gmv.png").read_bytes().startswith(b"\x89PNG")
+    missing = await asyncio.to_thread(CliRunner().invoke, app, ["report", "999999", "--database-url", database_url])
+    assert missing.exit_code == 1 and "no room 999999" in missing.output

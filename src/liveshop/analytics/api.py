@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import Field
+from starlette.concurrency import run_in_threadpool
 
-from liveshop.analytics import service
+from liveshop.analytics import report, service
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
 from liveshop.core.ids import GUEST_COOKIE, channel_visitor
 from liveshop.core.validation import Body, Id, PathId
 from liveshop.orders import service as orders
 from liveshop.referrals import service as referrals
+from liveshop.web.i18n import MESSAGES
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -58,3 +61,36 @@ async def card_views(room_id: PathId, body: CardViewsIn, request: Request, user:
         services.db, room_id=room_id, viewer=viewer, cards=[(c.kind, c.listing_id) for c in body.events],
         now=services.clock.now())
     return {"recorded": recorded}
+
+
+@router.get("/rooms/{room_id}/report")
+async def room_report(room_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+    """The post-show report: the show's numbers recomputed from the raw event log, minute by
+    minute, and compared with the shop's previous shows."""
+    return await report.report_for(services.db, user=user, room_id=room_id, now=services.clock.now())
+
+
+@router.get("/rooms/{room_id}/report.csv", response_class=PlainTextResponse)
+async def room_report_csv(room_id: PathId, user: CurrentUser, services: ServicesDep) -> Response:
+    """The minute-by-minute table as CSV (a download)."""
+    found = await report.report_for(services.db, user=user, room_id=room_id, now=services.clock.now())
+    return Response(report.minute_csv(found), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="liveshop-room-{room_id}-minutes.csv"'})
+
+
+@router.get("/rooms/{room_id}/report/{chart}.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+async def room_report_chart(room_id: PathId, chart: Literal["gmv", "viewers", "funnel", "shows"], user: CurrentUser,
+                            services: ServicesDep) -> Response:
+    found = await report.report_for(services.db, user=user, room_id=room_id, now=services.clock.now())
+    png = await run_in_threadpool(report.chart_png, found, chart)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=30"})
+
+
+@router.get("/shops/{shop_id}/diagnostics")
+async def shop_diagnostics(shop_id: PathId, user: CurrentUser, services: ServicesDep,
+                           lang: Literal["zh-CN", "en"] = "zh-CN") -> dict[str, Any]:
+    """The shop's conversion, GPM, watch time, refund rate and card click rate against the
+    percentiles of comparable shops, with rule-based suggestions (in `lang`)."""
+    return await service.shop_diagnosis(services.db, services.live, user=user, shop_id=shop_id,
+                                        messages=MESSAGES[lang])

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from liveshop.analytics import diagnostics
 from liveshop.analytics import events as ev
 from liveshop.analytics.live import LiveFigures
-from liveshop.bases.service import room_for_numbers
+from liveshop.bases.service import can_read_numbers, room_for_numbers
+from liveshop.catalog.errors import ShopNotFound
 from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.inventory import store as inventory_store
@@ -71,3 +73,14 @@ async def record_card_views(db: Database, *, room_id: int, viewer: str, cards: l
             ev.emit_now(db, ev.Event(at, kind, room_id, room.shop_id, viewer, listing=listing_id))
             recorded += 1
     return recorded
+
+
+async def shop_diagnosis(db: Database, live: LiveFigures, *, user: User, shop_id: int,
+                         messages: dict[str, str]) -> dict[str, Any]:
+    """The shop against comparable shops over the live fold's window (analytics/diagnostics.py)."""
+    async with db.transaction(write=False) as tx:
+        if not await can_read_numbers(tx.conn, user, shop_id):
+            raise ShopNotFound()
+    await live.catch_up()
+    return diagnostics.diagnose(diagnostics.shop_numbers(live.aggregator), shop_id, messages) | {
+        "window_days": live.window_days}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,8 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from liveshop.analytics import report
+from liveshop.analytics import service as analytics
+from liveshop.bases import service as bases
+from liveshop.bases.errors import BaseNotFound
 from liveshop.campaigns import service as campaigns
 from liveshop.catalog import service as catalog
+from liveshop.catalog.errors import ShopNotFound
 from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
 from liveshop.core.ids import GUEST_COOKIE, GUEST_ID
@@ -25,6 +31,7 @@ from liveshop.polls import service as polls
 from liveshop.quizzes import service as quizzes
 from liveshop.referrals import service as referrals
 from liveshop.rooms import service as rooms
+from liveshop.rooms.errors import RoomNotFound
 from liveshop.web.i18n import MESSAGES, pick_lang
 
 HERE = Path(__file__).resolve().parent
@@ -167,6 +174,75 @@ async def console_page(
     return await _crew_page(
         request, services, user, lang, shop_id=room.shop_id, template="console.html", room=room
     )
+
+
+async def _numbers_page(
+    request: Request, services: Any, user: Any, lang: str | None, *, shop_id: int, template: str, **context: Any
+) -> Response:
+    """A page of a shop's numbers: its crew, admins and the operators of a base it is on."""
+    if user is None:
+        return _to_login(request)
+    async with services.db.transaction(write=False) as tx:
+        allowed = await bases.can_read_numbers(tx.conn, user, shop_id)
+    if not allowed:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    return _render(request, template, user, lang, **context)
+
+
+@router.get("/screen/rooms/{room_id}", response_class=HTMLResponse)
+async def screen_page(
+    room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """The room's big screen (数据大屏): live numbers, charts, funnel, top products, latest orders."""
+    room = await rooms.public_room(services.db, room_id=room_id)
+    return await _numbers_page(request, services, user, lang, shop_id=room.shop_id, template="screen.html", room=room)
+
+
+@router.get("/rooms/{room_id}/report", response_class=HTMLResponse)
+async def report_page(
+    room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """The post-show report: key numbers, charts, comparison with previous shows, minute table, CSV."""
+    room = await rooms.public_room(services.db, room_id=room_id)
+    if user is None:
+        return _to_login(request)
+    try:
+        found = await report.report_for(services.db, user=user, room_id=room_id, now=services.clock.now())
+    except RoomNotFound:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    return _render(request, "report.html", user, lang, room=room, report=found,
+                   minute_label=lambda m: datetime.fromtimestamp(m, UTC).strftime("%H:%M"))
+
+
+@router.get("/shops/{shop_id}/diagnostics", response_class=HTMLResponse)
+async def diagnostics_page(
+    shop_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """The shop's numbers against comparable shops, with suggestions."""
+    shop = await catalog.public_shop(services.db, shop_id=shop_id)
+    if user is None:
+        return _to_login(request)
+    chosen = pick_lang(lang, request.cookies.get("lang"))
+    try:
+        diagnosis = await analytics.shop_diagnosis(services.db, services.live, user=user, shop_id=shop_id,
+                                                   messages=MESSAGES[chosen])
+    except ShopNotFound:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    return _render(request, "diagnostics.html", user, lang, shop=shop, diagnosis=diagnosis)
+
+
+@router.get("/screen/bases/{base_id}", response_class=HTMLResponse)
+async def wall_page(
+    base_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """A live base's wall: every room of the shops it manages."""
+    if user is None:
+        return _to_login(request)
+    try:
+        base = await bases.base_detail(services.db, user=user, base_id=base_id)
+    except BaseNotFound:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    return _render(request, "wall.html", user, lang, base=base)
 
 
 @router.get("/shops/{shop_id}/admin", response_class=HTMLResponse)

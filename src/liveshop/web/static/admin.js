@@ -17,7 +17,8 @@ document.addEventListener("DOMContentLoaded", () => {
       el("td", {}, el("span", { class: "badge status-" + r.status }, T["status_" + r.status])),
       el("td", {}, r.title),
       el("td", { class: "muted" }, new Date(r.scheduled_at).toLocaleString(document.documentElement.lang)),
-      el("td", {}, el("a", { href: `/console/rooms/${r.id}` }, T.open_console), " ", el("a", { href: `/rooms/${r.id}` }, T.open_viewer)))));
+      el("td", {}, el("a", { href: `/console/rooms/${r.id}` }, T.open_console), " ", el("a", { href: `/rooms/${r.id}` }, T.open_viewer),
+        " ", el("a", { href: `/screen/rooms/${r.id}` }, T.big_screen), " ", el("a", { href: `/rooms/${r.id}/report` }, T.report)))));
     $("products").replaceChildren(...products.map((p) => el("tr", {},
       el("td", {}, p.id), el("td", {}, p.title), el("td", {}, money(p.price_cents, p.currency)),
       el("td", {}, p.stock), el("td", {}, p.origin || ""))));

@@ -34,6 +34,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (!l) return;
     card.dataset.listingId = l.id;
     $("pinned-title").textContent = l.title;
+    cardView("exposure", l.id);
     $("pinned-origin").textContent = l.origin ? `${T.origin}: ${l.origin}` : "";
     $("pinned-price").textContent = money(l.price_cents, l.currency);
     $("pinned-original").textContent =
@@ -54,6 +55,7 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const l of listings.values()) {
       if (l.status !== "active") continue;
       const soldOut = l.stock_left === 0;
+      cardView("exposure", l.id);
       const li = el("li", { class: "listing" + (soldOut ? " sold-out" : ""), dataset: { listingId: l.id } },
         el("span", { class: "listing-title" }, l.title),
         el("span", { class: "price" }, money(l.price_cents, l.currency)),
@@ -64,6 +66,25 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function render() { renderStatus(); renderPinned(); renderListings(); }
+
+  // Product cards this page showed (exposure, once per listing) and opened (click), for the
+  // show's exposure → click → order funnel; sent in small batches while the show is live.
+  const shownCards = new Set();
+  let cardQueue = [];
+  let cardTimer = null;
+  function cardView(kind, listingId) {
+    if (status !== "live") return;
+    if (kind === "exposure") { if (shownCards.has(listingId)) return; shownCards.add(listingId); }
+    cardQueue.push({ kind, listing_id: listingId });
+    if (!cardTimer) cardTimer = setTimeout(flushCards, 2000);
+  }
+  async function flushCards() {
+    clearTimeout(cardTimer);
+    cardTimer = null;
+    const batch = cardQueue.splice(0, 50);
+    if (batch.length) await api("POST", `/api/v1/rooms/${roomId}/card-views`, { events: batch }).catch(() => {});
+    if (cardQueue.length) cardTimer = setTimeout(flushCards, 2000);
+  }
 
   // Chat is drawn at a bounded rate so a flood never freezes the page: at most CHAT_PER_DRAW
   // messages every CHAT_DRAW_MS (staff first), the rest counted in "N more". Everything else
@@ -410,6 +431,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   async function buy(listingId) {
+    cardView("click", listingId);
+    await flushCards();
     if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
     try {
       const order = await api("POST", "/api/v1/orders", { listing_id: listingId, quantity: 1 }, { "Idempotency-Key": newKey() });
@@ -508,6 +531,15 @@ document.addEventListener("DOMContentLoaded", () => {
       onResync: async () => { channel.seq = await loadSnapshot(); },
     });
     channel.start();
+    const shopId = Number(root.dataset.shopId);
+    const follow = $("follow");
+    const showFollow = (f) => { follow.textContent = f ? T.following : T.follow; follow.disabled = f; };
+    api("GET", `/api/v1/shops/${shopId}/follow`).then((r) => showFollow(r.following)).catch(() => {});
+    follow.onclick = async () => {
+      if (!ME) { location.href = `/login?next=/rooms/${roomId}`; return; }
+      try { showFollow((await api("POST", `/api/v1/shops/${shopId}/follow?room_id=${roomId}`)).following); }
+      catch (err) { banner(err.message, "error"); }
+    };
     // Watch time (lucky-bag conditions): a heartbeat while a signed-in viewer has the live show open.
     if (ME) setInterval(() => { if (status === "live") api("POST", `/api/v1/rooms/${roomId}/watch`).catch(() => {}); }, 30000);
     if (ME && status === "live") api("POST", `/api/v1/rooms/${roomId}/watch`).catch(() => {});

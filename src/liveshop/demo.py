@@ -23,11 +23,13 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
 from liveshop.app import create_app
+from liveshop.bases import service as bases
 from liveshop.bootstrap import Services, build_services
 from liveshop.catalog import service as catalog
 from liveshop.core.auth import service as auth
 from liveshop.core.auth.store import User
 from liveshop.core.config import Settings
+from liveshop.core.http import SESSION_COOKIE
 from liveshop.core.migrate import upgrade
 from liveshop.inventory import service as inventory
 from liveshop.rooms import service as rooms
@@ -79,6 +81,7 @@ class DemoWorld:
     room_id: int
     product_ids: list[int]
     first_listing: int
+    base_id: int
 
 
 async def seed(services: Services) -> DemoWorld:
@@ -110,6 +113,11 @@ async def seed(services: Services) -> DemoWorld:
         description="Reserve now", scheduled_at=now + timedelta(days=2), now=now,
     )
     await _seed_warm_up(services, merchant, shop.id, room.id, weekend.id)
+    # A live base (直播基地) whose operator watches the shop's rooms on its wall.
+    base_operator = await auth.sign_up(services.db, username="demo-base", password=DEMO_PASSWORD,
+                                       passwords=services.passwords, now=now)
+    base = await bases.create_base(services.db, user=base_operator, name="余杭直播基地 · Yuhang live base", now=now)
+    await bases.join_base(services.db, user=merchant, base_id=base["id"], shop_id=shop.id, now=now)
     await rooms.change_status(services.db, user=merchant, room_id=room.id, action="start", now=now)
     first = await inventory.create_listing(
         services.db, user=merchant, room_id=room.id, product_id=product_ids[0], price_cents=12800,
@@ -123,7 +131,7 @@ async def seed(services: Services) -> DemoWorld:
         services.db, user=merchant, room_id=room.id, listing_id=first["id"],
         find_listing=inventory.find_listing_in_room, now=now,
     )
-    return DemoWorld(shop.id, room.id, product_ids, first["id"])
+    return DemoWorld(shop.id, room.id, product_ids, first["id"], base["id"])
 
 
 async def _seed_warm_up(services: Services, merchant: User, shop_id: int, room_id: int, weekend_id: int) -> None:
@@ -150,6 +158,9 @@ async def _seed_warm_up(services: Services, merchant: User, shop_id: int, room_i
                            reveal_in_minutes=24 * 60, now=now)
 
 
+SOURCES = ("feed", "feed", "feed", "follow", "reservation", "share", "boost", "direct")
+
+
 async def _login(http: httpx.AsyncClient, username: str, password: str, *, sign_up: bool) -> dict[str, str]:
     if sign_up:
         r = await http.post("/api/v1/users", json={"username": username, "password": password})
@@ -172,20 +183,37 @@ async def viewer(base: str, room_id: int, index: int, stats: DemoStats, stop: as
             stats.errors += 1
             return
         stats.joined += 1
-        ws_url = base.replace("http", "ws", 1) + f"/api/v1/rooms/{room_id}/live"
+        # The page's session cookie and where the viewer came from: the big screen's viewers and sources.
+        ws_url = base.replace("http", "ws", 1) + f"/api/v1/rooms/{room_id}/live?src={rng.choice(SOURCES)}"
+        cookie = {"Cookie": f"{SESSION_COOKIE}={auth_headers['Authorization'].removeprefix('Bearer ')}"}
         try:
-            async with connect(ws_url) as ws:
-                stats.connected += 1
-                reader = asyncio.create_task(_drain(ws))
-                try:
-                    while not stop.is_set():
-                        await asyncio.sleep(rng.expovariate(1 / 6))
-                        await _act(http, auth_headers, room_id, rng, stats)
-                finally:
-                    reader.cancel()
-                    stats.connected -= 1
+            while not stop.is_set():
+                async with connect(ws_url, additional_headers=cookie) as ws:
+                    stats.connected += 1
+                    reader = asyncio.create_task(_drain(ws))
+                    stay = asyncio.get_running_loop().time() + rng.expovariate(1 / 150)
+                    try:
+                        await _look(http, auth_headers, room_id, rng)
+                        while not stop.is_set() and asyncio.get_running_loop().time() < stay:
+                            await asyncio.sleep(rng.expovariate(1 / 6))
+                            await _act(http, auth_headers, room_id, rng, stats)
+                    finally:
+                        reader.cancel()
+                        stats.connected -= 1
+                if rng.random() < 0.4:
+                    return  # gone for good
+                await asyncio.sleep(rng.uniform(5, 40))  # back after a while (another view)
         except (OSError, httpx.HTTPError, Exception):
             stats.errors += 1
+
+
+async def _look(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, rng: random.Random) -> None:
+    """What the viewer page reports on arrival: the product cards it shows; some get opened."""
+    listings = [x["id"] for x in (await http.get(f"/api/v1/rooms/{room_id}/listings")).json() if x["status"] == "active"]
+    cards = [{"kind": "exposure", "listing_id": i} for i in listings[:50]]
+    cards += [{"kind": "click", "listing_id": i} for i in listings if rng.random() < 0.25][:50 - len(cards)]
+    if cards:
+        await http.post(f"/api/v1/rooms/{room_id}/card-views", json={"events": cards}, headers=headers)
 
 
 async def _drain(ws) -> None:  # type: ignore[no-untyped-def]
@@ -215,9 +243,12 @@ async def _act(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, r
     elif roll < 0.35:
         r = await http.post(f"/api/v1/rooms/{room_id}/comments", json={"text": rng.choice(CHAT)}, headers=headers)
         stats.comments += r.status_code == 201
-    elif roll < 0.75:
+    elif roll < 0.72:
         r = await http.post(f"/api/v1/rooms/{room_id}/likes", json={"count": rng.randint(1, 5)}, headers=headers)
         stats.likes += r.status_code == 200
+    elif roll < 0.75:
+        shop_id = (await http.get(f"/api/v1/rooms/{room_id}")).json()["shop_id"]
+        await http.post(f"/api/v1/shops/{shop_id}/follow?room_id={room_id}", headers=headers)
     elif roll < 0.95:
         room = (await http.get(f"/api/v1/rooms/{room_id}")).json()
         listings = [x for x in (await http.get(f"/api/v1/rooms/{room_id}/listings")).json() if x["status"] == "active"]
@@ -225,6 +256,8 @@ async def _act(http: httpx.AsyncClient, headers: dict[str, str], room_id: int, r
         target = pinned if pinned and rng.random() < 0.7 else (rng.choice(listings)["id"] if listings else None)
         if target is None:
             return
+        await http.post(f"/api/v1/rooms/{room_id}/card-views", headers=headers, json={"events": [
+            {"kind": "exposure", "listing_id": target}, {"kind": "click", "listing_id": target}]})
         r = await http.post(
             "/api/v1/orders", json={"listing_id": target, "quantity": 1},
             headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
@@ -325,9 +358,12 @@ async def run_demo(
         Panel.fit(
             f"[bold]viewer page[/]   {base}/rooms/{world.room_id}\n"
             f"[bold]host console[/]  {base}/console/rooms/{world.room_id}\n"
+            f"[bold]big screen[/]    {base}/screen/rooms/{world.room_id}\n"
+            f"[bold]show report[/]   {base}/rooms/{world.room_id}/report\n"
+            f"[bold]base wall[/]     {base}/screen/bases/{world.base_id}  (log in as demo-base)\n"
             f"[bold]discovery[/]     {base}/\n"
             f"[bold]API docs[/]      {base}/docs\n\n"
-            f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator\n"
+            f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator, demo-base\n"
             "add ?lang=en to any page for English · Ctrl-C stops",
             title="liveshop demo",
         )

@@ -115,7 +115,7 @@ async def test_a_show_s_numbers_live_equal_the_numbers_recomputed_from_the_log(c
         k: v for k, v in f.items() if k != "top_products"}
     watched = sum(now - t for t in joined[:4]) + sum(left - t for t in joined[4:])
     assert again["avg_watch_seconds"] == pytest.approx(watched / 6)
-    assert f["effective_views"] == 2  # the two sessions that ended, both longer than 10 s
+    assert f["effective_views"] == 6  # the two sessions that ended and the four still open, all past 10 s
 
 
 async def test_who_may_read_a_show_s_numbers(client, services):

@@ -30,3 +30,13 @@ async def test_big_screen_report_diagnostics_and_wall_pages_are_for_those_who_ma
     assert (await client.get(f"/screen/rooms/{shop.room_id}", headers=operator)).status_code == 403
     await client.put(f"/api/v1/bases/{base['id']}/shops/{shop.shop_id}", headers=shop.merchant)
     assert (await client.get(f"/screen/rooms/{shop.room_id}", headers=operator)).status_code == 200
+
+
+async def test_the_feed_counts_a_view_of_each_live_or_upcoming_room_it_shows(client, services):
+    shop = await shop_with_room(client)
+    page = await client.get("/")
+    assert page.status_code == 200 and f'/rooms/{shop.room_id}?src=feed' in page.text
+    await client.get("/")
+    await services.event_log.flush()
+    figures = (await client.get(f"/api/v1/rooms/{shop.room_id}/analytics", headers=shop.merchant)).json()["figures"]
+    assert figures["feed_views"] == 2

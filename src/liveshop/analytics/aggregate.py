@@ -281,7 +281,10 @@ class Aggregator:
             "acu": round(acu, 3),
             "views": room.views,
             "feed_views": room.feed_views,
-            "effective_views": room.effective_views,
+            # Sessions still open count once they have lasted long enough by now.
+            "effective_views": room.effective_views + (sum(
+                1 for ts in room.open_sessions.values() for t in ts if until - t >= EFFECTIVE_VIEW_SECONDS)
+                if until is not None else 0),
             "unique_viewers": len(room.viewers),
             "avg_watch_seconds": ratio(room.watch_seconds + open_watch, sessions),
             "exposures": room.exposures,

@@ -101,7 +101,7 @@ def diagnose(numbers: dict[int, dict[str, float | None]], shop_id: int, messages
         if weak:
             suggestions.append({"code": metric.suggestion, "metric": metric.key,
                                 "message": messages[f"sug_{metric.suggestion}"]})
-    if not suggestions:
+    if not suggestions and sized:
         suggestions.append({"code": "ok", "message": messages["sug_ok"]})
     if len(sized) < MIN_PEERS:
         suggestions.append({"code": "few_peers", "message": messages["sug_few_peers"]})

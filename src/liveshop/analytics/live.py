@@ -105,8 +105,7 @@ class LiveFigures:
             first = await store.first_of_room(tx.conn, room_id)
         if first is None:
             return Aggregator().figures(room_id, now=now)
-        if self.start_id is None:
-            await self.catch_up()
+        await self.catch_up()  # one indexed read: what was written since the last poll shows at once
         if self.covers(first[0]):
             return self.aggregator.figures(room_id, now=now)
         return (await recompute(self.db, room_id)).figures(room_id, now=now)

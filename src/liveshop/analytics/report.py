@@ -111,16 +111,19 @@ def chart_png(report: dict[str, Any], name: str) -> bytes:
         for value in per_minute:
             total += value
             running.append(total)
-        ax.bar(minutes, per_minute, width=1 / 1440, color="#ffb020", label="GMV per minute")
+        ax.bar(minutes, per_minute, width=1 / 1440, align="edge", color="#ffb020", label="GMV per minute")
         ax2 = ax.twinx()
-        ax2.plot(minutes, running, color="#ff2d55", linewidth=2, label="GMV so far")
+        ax2.plot(minutes, running, "o-", color="#ff2d55", linewidth=2, markersize=3, label="GMV so far")
         ax.set_title("GMV (paid)")
         ax.set_ylabel("per minute")
         ax2.set_ylabel("so far")
     elif name == "viewers":
-        ax.plot(minutes, [m["pcu"] for m in f["per_minute"]], color="#3ea6ff", linewidth=2, label="peak (PCU)")
-        ax.plot(minutes, [m["acu"] for m in f["per_minute"]], color="#7c5cff", linewidth=2, label="average (ACU)")
-        ax.plot(minutes, [m["joins"] for m in f["per_minute"]], color="#999999", linewidth=1, label="joins")
+        ax.plot(minutes, [m["pcu"] for m in f["per_minute"]], "o-", color="#3ea6ff", linewidth=2, markersize=3,
+                label="peak (PCU)")
+        ax.plot(minutes, [m["acu"] for m in f["per_minute"]], "o-", color="#7c5cff", linewidth=2, markersize=3,
+                label="average (ACU)")
+        ax.plot(minutes, [m["joins"] for m in f["per_minute"]], "o-", color="#999999", linewidth=1, markersize=2,
+                label="joins")
         ax.set_title("Viewers per minute")
         ax.legend(loc="upper left", fontsize=8)
     elif name == "funnel":
@@ -138,9 +141,13 @@ def chart_png(report: dict[str, Any], name: str) -> bytes:
         ax.set_title("GMV: this show (red) and the shop's previous shows")
     else:
         raise ValueError(name)
-    if name in ("gmv", "viewers"):
+    if name in ("gmv", "viewers") and minutes:
+        from datetime import timedelta
+
         import matplotlib.dates as mdates
 
+        ax.set_xlim(minutes[0] - timedelta(minutes=1), minutes[-1] + timedelta(minutes=1))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

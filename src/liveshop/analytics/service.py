@@ -84,3 +84,9 @@ async def shop_diagnosis(db: Database, live: LiveFigures, *, user: User, shop_id
     await live.catch_up()
     return diagnostics.diagnose(diagnostics.shop_numbers(live.aggregator), shop_id, messages) | {
         "window_days": live.window_days}
+
+
+def record_feed_views(db: Database, *, rooms: list[Room], viewer: str, now: datetime) -> None:
+    at = now.timestamp()
+    for room in rooms:
+        ev.emit_now(db, ev.Event(at, ev.FEED_VIEW, room.id, room.shop_id, viewer))

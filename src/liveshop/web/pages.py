@@ -24,7 +24,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.errors import ShopNotFound
 from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
-from liveshop.core.ids import GUEST_COOKIE, GUEST_ID
+from liveshop.core.ids import GUEST_COOKIE, GUEST_ID, channel_visitor
 from liveshop.core.validation import PathId
 from liveshop.orders import checkout
 from liveshop.polls import service as polls
@@ -97,7 +97,12 @@ async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang
     }
     viewers = {r.id: services.hub.viewers(r.id) for r in sections["live"]}
     shops = await catalog.my_shops(services.db, user=user) if user else []
-    return _render(request, "feed.html", user, lang, sections=sections, viewers=viewers, shops=shops)
+    response = _render(request, "feed.html", user, lang, sections=sections, viewers=viewers, shops=shops)
+    # Each live or upcoming room's card shown here counts as a feed view of that room.
+    analytics.record_feed_views(services.db, rooms=[*sections["live"], *sections["scheduled"]],
+                                viewer=channel_visitor(user.id if user else None, _guest(request, response, user)),
+                                now=services.clock.now())
+    return response
 
 
 @router.get("/rooms/{room_id}", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ function lineChart(container, points, { fmtX = String, fmtY = String, color = "#
   const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, width: "100%", height, class: "line-chart" });
   container.replaceChildren(svg);
   if (!points.length) return;
+  if (points.length === 1) points = [{ x: points[0].x - 60, y: 0 }, points[0]];  // the first minute: from nothing
   const xs = points.map((p) => p.x), ys = points.map((p) => p.y);
   const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1), y1 = Math.max(...ys, 1);
   const sx = (x) => pad.l + ((x - x0) / (x1 - x0)) * (width - pad.l - pad.r);
@@ -60,6 +61,14 @@ function bars(container, rows) {
     return el("div", { class: "bar-row" }, el("span", { class: "bar-label" }, r.label),
       el("span", { class: "bar" }, fill), el("span", { class: "bar-value" }, r.text ?? String(r.value)));
   }));
+}
+
+// Axis labels: short money (¥20.8k) so big amounts fit beside the chart.
+function shortMoney(cents, currency) {
+  const units = cents / 100;
+  if (Math.abs(units) < 10000) return money(Math.round(cents), currency);
+  const symbol = { CNY: "¥", USD: "$", EUR: "€" }[currency] || currency + " ";
+  return `${symbol}${(units / 1000).toFixed(units < 100000 ? 1 : 0)}k`;
 }
 
 function pct(x) { return x === null || x === undefined ? "—" : `${(100 * x).toFixed(1)}%`; }

@@ -32,7 +32,7 @@ document.addEventListener("DOMContentLoaded", () => {
         el("div", { class: "value" }, fmt(f[key])))));
     let total = 0;
     const gmvPoints = f.per_minute.map((m) => ({ x: m.minute, y: (total += m.gmv_cents) }));
-    lineChart($("chart-gmv"), gmvPoints, { fmtX: clockTime, fmtY: (v) => money(Math.round(v), currency) });
+    lineChart($("chart-gmv"), gmvPoints, { fmtX: clockTime, fmtY: (v) => shortMoney(v, currency) });
     lineChart($("chart-viewers"), f.per_minute.map((m) => ({ x: m.minute, y: m.pcu })),
       { fmtX: clockTime, fmtY: (v) => String(Math.round(v)), color: "#3ea6ff" });
     bars($("funnel"), [
@@ -61,8 +61,12 @@ document.addEventListener("DOMContentLoaded", () => {
     try { draw(await api("GET", `/api/v1/rooms/${roomId}/analytics`)); } catch (err) { /* keep the last numbers */ }
   }
 
-  // At most one refresh a second, however busy the room is.
+  // At most one refresh a second, however busy the room is; and one more shortly after the
+  // room goes quiet, for what was still on its way into the event log (written every 0.5 s).
+  let trailing = null;
   function soon() {
+    clearTimeout(trailing);
+    trailing = setTimeout(() => { trailing = null; if (!pending) pending = setTimeout(refresh, 0); }, 1500);
     if (pending) return;
     pending = setTimeout(refresh, Math.max(0, 1000 - (Date.now() - last)));
   }

@@ -1,0 +1,36 @@
+"""`make demo` is the main job: a short run seeds the shop, serves it, and the simulated
+audience's visits, card views and purchases reach the big screen's numbers."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from liveshop.analytics.log import replay
+from liveshop.core.db import Database
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_a_short_demo_fills_the_big_screen(tmp_path):
+    database = tmp_path / "demo.db"
+    run = await asyncio.to_thread(subprocess.run, [
+        str(Path(sys.executable).with_name("liveshop")), "demo", "--port", str(free_port()), "--viewers", "10",
+        "--duration", "30", "--database", str(database)], capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "big screen" in run.stdout and "/screen/bases/1" in run.stdout
+    db = Database(f"sqlite+aiosqlite:///{database}")
+    try:
+        figures = (await replay(db)).figures(1)
+    finally:
+        await db.dispose()
+    assert figures["views"] >= 5 and figures["unique_viewers"] >= 5
+    assert figures["exposures"] > 0 and figures["orders"] > 0
+    assert sum(figures["traffic_sources"].values()) == figures["views"]

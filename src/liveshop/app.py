@@ -153,8 +153,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             if services.engine:
                 await services.engine.stop()
             await services.live.stop()
-            with contextlib.suppress(Exception):  # a database already gone: the events are lost, shutdown goes on
-                await services.event_log.stop()
+            try:
+                await services.event_log.stop()  # writes what is still buffered
+            except Exception:
+                log.exception("analytics events still buffered at shutdown were not written")
             if gateway:
                 await gateway.stop()
             if services.bus:

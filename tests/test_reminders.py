@@ -24,7 +24,7 @@ async def test_reservations_become_one_inbox_reminder_each_when_the_show_starts(
     assert box["unread"] == 1 and len(box["items"]) == 1
     item = box["items"][0]
     assert item["kind"] == "show_live" and item["room_id"] == shop.room_id
-    assert item["title"] == "Spring tea show" and item["link"] == f"/rooms/{shop.room_id}"
+    assert item["title"] == "Spring tea show" and item["link"] == f"/rooms/{shop.room_id}?src=reservation"
     read = await client.post("/api/v1/me/inbox/read", json={"ids": [item["id"]]}, headers=viewers[0])
     assert read.json() == {"unread": 0}
     assert (await client.get("/api/v1/me/inbox", headers=viewers[0])).json()["items"][0]["read_at"] is not None

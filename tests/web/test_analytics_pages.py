@@ -40,3 +40,6 @@ async def test_the_feed_counts_a_view_of_each_live_or_upcoming_room_it_shows(cli
     await services.event_log.flush()
     figures = (await client.get(f"/api/v1/rooms/{shop.room_id}/analytics", headers=shop.merchant)).json()["figures"]
     assert figures["feed_views"] == 2
+    fan = await account(client, "fan")
+    await client.post(f"/api/v1/shops/{shop.shop_id}/follow", headers=fan)
+    assert f'/rooms/{shop.room_id}?src=follow' in (await client.get("/", headers=fan)).text

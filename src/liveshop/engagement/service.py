@@ -153,6 +153,13 @@ async def follow_shop(db: Database, *, user: User, shop_id: int, follow: bool, n
         return {"following": follow, "followers": await store.follower_count(tx.conn, shop_id)}
 
 
+async def followed_shops(db: Database, *, user: User | None, shop_ids: list[int]) -> set[int]:
+    if user is None:
+        return set()
+    async with db.transaction(write=False) as tx:
+        return await store.followed_among(tx.conn, user.id, shop_ids)
+
+
 async def follow_state(db: Database, *, user: User | None, shop_id: int) -> dict[str, Any]:
     async with db.transaction(write=False) as tx:
         if await catalog_store.shop_by_id(tx.conn, shop_id) is None:
@@ -172,7 +179,7 @@ async def send_due_reminders(db: Database, *, now: datetime, batch: int = 500) -
         claimed = await store.claim_due_reminders(tx.conn, now, batch)
         await store.add_to_inbox(tx.conn, [
             {"user_id": user_id, "kind": "show_live", "room_id": room_id, "title": title,
-             "link": f"/rooms/{room_id}", "created_at": now}
+             "link": f"/rooms/{room_id}?src=reservation", "created_at": now}
             for room_id, user_id, title, _ in claimed
         ])
         # The merchant's own systems (SMS, WeChat...) get the same batch as one signed webhook

@@ -153,6 +153,15 @@ async def followers_among(conn: AsyncConnection, shop_id: int, user_ids: list[in
     return {u for (u,) in rows}
 
 
+async def followed_among(conn: AsyncConnection, user_id: int, shop_ids: list[int]) -> set[int]:
+    """Which of these shops the user follows."""
+    if not shop_ids:
+        return set()
+    rows = await conn.execute(select(follows.c.shop_id).where(follows.c.user_id == user_id,
+                                                              follows.c.shop_id.in_(shop_ids)))
+    return {s for (s,) in rows}
+
+
 async def follower_count(conn: AsyncConnection, shop_id: int) -> int:
     return int((await conn.execute(select(func.count()).where(follows.c.shop_id == shop_id))).scalar_one())
 

@@ -12,6 +12,7 @@ quiz ends: quiz_champion (first), quiz_top3, quiz_perfect (every question right)
 from __future__ import annotations
 
 import time
+import weakref
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +39,8 @@ from liveshop.rooms.service import access_room
 BASE_POINTS = 10
 SPEED_POINTS = 10
 LEADERBOARD_EVERY_SECONDS = 1.0  # a live leaderboard costs a query: at most this often per quiz per node
-_last_leaderboard: dict[int, float] = {}
+# Per database (a node serves one; tests run several with the same quiz ids): quiz → last sent.
+_last_leaderboard: weakref.WeakKeyDictionary[Database, dict[int, float]] = weakref.WeakKeyDictionary()
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -185,8 +187,9 @@ async def answer(db: Database, *, user: User, question_id: int, choice: int, now
         if live:
             analytics.emit(tx, analytics.Event(now.timestamp(), analytics.QUIZ_ANSWER, quiz["room_id"], quiz["shop_id"],
                                                analytics.user_viewer(user.id)))
-        if live and time.monotonic() - _last_leaderboard.get(quiz["id"], 0.0) >= LEADERBOARD_EVERY_SECONDS:
-            _last_leaderboard[quiz["id"]] = time.monotonic()
+        sent = _last_leaderboard.setdefault(db, {})
+        if live and time.monotonic() - sent.get(quiz["id"], 0.0) >= LEADERBOARD_EVERY_SECONDS:
+            sent[quiz["id"]] = time.monotonic()
             publish_best_effort(tx, quiz["room_id"], "quiz_leaderboard",
                                 {"quiz": {"id": quiz["id"], "leaderboard": await store.leaderboard(tx.conn, quiz["id"])}})
         # In a show the verdict waits for the question to close (no leaking the answer to the

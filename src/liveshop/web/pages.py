@@ -26,6 +26,7 @@ from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
 from liveshop.core.ids import GUEST_COOKIE, GUEST_ID, channel_visitor
 from liveshop.core.validation import PathId
+from liveshop.engagement import service as engagement
 from liveshop.orders import checkout
 from liveshop.polls import service as polls
 from liveshop.quizzes import service as quizzes
@@ -97,7 +98,11 @@ async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang
     }
     viewers = {r.id: services.hub.viewers(r.id) for r in sections["live"]}
     shops = await catalog.my_shops(services.db, user=user) if user else []
-    response = _render(request, "feed.html", user, lang, sections=sections, viewers=viewers, shops=shops)
+    # A followed shop's room is opened "from follow", any other "from the feed" (traffic sources).
+    followed = await engagement.followed_shops(services.db, user=user,
+                                               shop_ids=sorted({r.shop_id for rs in sections.values() for r in rs}))
+    response = _render(request, "feed.html", user, lang, sections=sections, viewers=viewers, shops=shops,
+                       followed=followed)
     # Each live or upcoming room's card shown here counts as a feed view of that room.
     analytics.record_feed_views(services.db, rooms=[*sections["live"], *sections["scheduled"]],
                                 viewer=channel_visitor(user.id if user else None, _guest(request, response, user)),

@@ -135,3 +135,24 @@ def test_a_slow_gateway_viewer_loses_chat_first_then_is_closed_before_losing_a_c
     viewer.offer('{"seq":2,"events":[{"type":"sold_out","seq":2}]}', critical=True)
     assert viewer.closed and transport.closed
     assert transport.written[-1][:2] == b"\x88\x02" and transport.written[-1][2:] == (4008).to_bytes(2, "big")
+
+
+async def test_viewers_joining_and_leaving_through_either_path_reach_the_show_s_numbers(gateway_server):
+    async with httpx.AsyncClient(base_url=gateway_server.base) as http:
+        shop = await shop_with_room(http)
+        path = f"/api/v1/rooms/{shop.room_id}/live?since=0"
+        route = gateway_server.base.replace("http", "ws", 1) + path
+        cookie = {"Cookie": "ls_visitor=guestA12345"}
+        async with connect(gateway_server.channel + path + "&src=share", additional_headers=cookie) as gw, \
+                connect(route + "&src=feed", additional_headers=cookie) as asgi, \
+                connect(route + "&src=screen"):  # the crew's big screen: not a viewer
+            await gw.recv()
+            await asgi.recv()
+        for _ in range(50):  # the server's event log is written every 0.5 s
+            figures = (await http.get(f"/api/v1/rooms/{shop.room_id}/analytics",
+                                      headers=shop.merchant)).json()["figures"]
+            if figures["views"] == 2 and figures["online_viewers"] == 0:
+                break
+            await asyncio.sleep(0.1)
+    assert figures["traffic_sources"] == {"feed": 1, "share": 1}
+    assert (figures["views"], figures["unique_viewers"], figures["online_viewers"]) == (2, 1, 0)

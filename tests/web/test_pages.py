@@ -228,7 +228,7 @@ async def test_the_top_bar_shows_the_reminder_of_a_reserved_show_that_went_live(
     await expect(page.locator("#inbox-list li a")).to_contain_text("你预约的直播开始了： Spring tea show")
     await expect(page.locator("#inbox-count")).to_be_hidden()
     await page.click("#inbox-list li a")
-    await page.wait_for_url(f"**/rooms/{shop.room_id}")
+    await page.wait_for_url(f"**/rooms/{shop.room_id}?src=reservation")  # counted as a reservation visit
     assert errors == []
 
 

@@ -29,8 +29,14 @@ chromium:
 		echo "installing Debian chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
-test: $(VENV)/.test-installed chromium
+# The feed evaluation's interaction log: MovieLens-100K, taken out of the recbole 1.2.1 wheel
+# (downloaded, never installed) at build time; its SHA-256 is checked.
+MOVIELENS := data/ml-100k/ml-100k.inter
+$(MOVIELENS): $(VENV)/.run-installed
+	$(PY) -m liveshop.discovery.movielens $@
+
+test: $(VENV)/.test-installed chromium $(MOVIELENS)
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis liveshop.db liveshop-demo.db
+	rm -rf $(VENV) .pytest_cache .hypothesis liveshop.db liveshop-demo.db data

@@ -52,7 +52,7 @@ class EventLog:
             async with self.db.transaction() as tx:
                 batch = await self._with_shops(tx.conn, batch)
                 await store.append(tx.conn, batch)
-        except Exception:
+        except BaseException:  # a failed write, or the writer cancelled mid-write at shutdown
             self._buffer[:0] = batch  # keep them, in order, for the next try
             raise
         return len(batch)

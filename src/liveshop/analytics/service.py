@@ -14,6 +14,7 @@ from liveshop.core.auth.store import User
 from liveshop.core.db import Database
 from liveshop.inventory import store as inventory_store
 from liveshop.orders import store as orders_store
+from liveshop.rooms import store as rooms_store
 from liveshop.rooms.errors import RoomNotFound
 from liveshop.rooms.store import Room
 
@@ -58,9 +59,7 @@ async def record_card_views(db: Database, *, room_id: int, viewer: str, cards: l
     """Product cards a viewer's page showed (exposure) or opened (click), while the show is live.
     Cards of other rooms are ignored. Returns how many were recorded."""
     async with db.transaction(write=False) as tx:
-        from liveshop.rooms.store import room_by_id
-
-        room = await room_by_id(tx.conn, room_id)
+        room = await rooms_store.room_by_id(tx.conn, room_id)
         if room is None:
             raise RoomNotFound()
         if room.status != "live":

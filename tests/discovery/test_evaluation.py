@@ -74,3 +74,23 @@ def test_the_learned_affinity_beats_popularity_and_reaches_far_more_of_the_catal
     assert learned["ndcg@10"] >= 1.2 * baseline["ndcg@10"]  # the target
     assert learned["coverage@10"] >= 0.40
     assert learned["exposure_gini@10"] < baseline["exposure_gini@10"]
+
+
+def test_liveshop_eval_feed_prints_every_ranker_and_the_targets_and_draws_the_chart(tmp_path):
+    from typer.testing import CliRunner
+
+    from liveshop.cli import app
+
+    if not movielens.DEFAULT_PATH.exists():
+        if IN_CI:
+            pytest.fail(f"make {movielens.DEFAULT_PATH}")
+        pytest.skip(f"{movielens.DEFAULT_PATH} is missing")
+    chart = tmp_path / "feed.png"
+    result = CliRunner().invoke(app, ["eval", "feed", "--chart", str(chart)])
+    assert result.exit_code == 0, result.output
+    for name in ("popularity", "personalised", "fair"):
+        assert name in result.output
+    assert result.output.count("met ") == 4 and "missed" not in result.output
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    missing = CliRunner().invoke(app, ["eval", "feed", "--data", str(tmp_path / "none.inter")])
+    assert missing.exit_code == 2 and "missing" in missing.output

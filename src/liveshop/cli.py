@@ -397,6 +397,21 @@ def bench_analytics(
         raise typer.Exit(1)
 
 
+@bench_app.command("feed")
+def bench_feed(
+    candidates: Annotated[int, typer.Option(min=1, help="candidate rooms per request")] = 1000,
+    requests: Annotated[int, typer.Option(min=100, help="timed requests")] = 2000,
+    seed: int = 7,
+) -> None:
+    """Ranking latency for one viewer's candidates (p50/p99), against sorting them by popularity."""
+    from liveshop.bench.feed import print_feed_result, run_feed_bench
+
+    result = run_feed_bench(candidates=candidates, requests=requests, seed=seed, console=console)
+    print_feed_result(result, console)
+    if not result.meets_target:
+        raise typer.Exit(1)
+
+
 @bench_app.command("stress")
 def bench_stress(
     inventory: Annotated[str, typer.Option(help="stock engine: sql | memory | redis")] = "memory",

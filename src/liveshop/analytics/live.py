@@ -13,17 +13,15 @@ one node can become visible after a later batch of another: a missing id is wait
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import time
 from typing import Any
 
 from liveshop.analytics import store
 from liveshop.analytics.aggregate import ATTRIBUTION_DAYS, Aggregator
+from liveshop.analytics.log import fold
 from liveshop.core.clock import Clock
 from liveshop.core.db import Database
-
-log = logging.getLogger(__name__)
+from liveshop.core.tasks import Periodic
 
 
 class LiveFigures:
@@ -31,7 +29,6 @@ class LiveFigures:
                  window_days: int = ATTRIBUTION_DAYS, page: int = 10_000) -> None:
         self.db = db
         self.clock = clock
-        self.poll_seconds = poll_seconds
         self.gap_hold_seconds = gap_hold_seconds
         self.window_days = window_days
         self.page = page
@@ -39,7 +36,7 @@ class LiveFigures:
         self.start_id: int | None = None  # the first id this node folds (events of the last `window_days`)
         self.last_id = 0
         self._gap_seen: float | None = None  # when the missing id after last_id was first noticed
-        self._task: asyncio.Task[None] | None = None
+        self._poller = Periodic("folding analytics events", self.catch_up, poll_seconds)
         self._lock = asyncio.Lock()
 
     async def _load(self) -> None:
@@ -79,23 +76,10 @@ class LiveFigures:
         return self.start_id is not None and first_id >= self.start_id
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="analytics-live-figures")
+        self._poller.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.catch_up()
-            except Exception:
-                log.exception("folding analytics events failed; retrying")
-            await asyncio.sleep(self.poll_seconds)
+        await self._poller.stop()
 
     async def figures(self, room_id: int, *, now: float | None = None) -> dict[str, Any]:
         """A room's numbers now: from this node's fold when it holds the room's whole history,
@@ -119,12 +103,7 @@ async def recompute(db: Database, room_id: int, *, page: int = 10_000) -> Aggreg
         first = await store.first_of_room(tx.conn, room_id)
     if first is None:
         return aggregator
-    last, shop = first[0] - 1, first[1]
-    while True:
-        async with db.transaction(write=False) as tx:
-            rows = await store.read_for_room(tx.conn, room_id, shop, after_id=last, limit=page)
-        for row_id, event in rows:
-            aggregator.add(event)
-            last = row_id
-        if len(rows) < page:
-            return aggregator
+    shop = first[1]
+    await fold(db, aggregator, lambda conn, after: store.read_for_room(conn, room_id, shop, after_id=after, limit=page),
+               after_id=first[0] - 1, page=page)
+    return aggregator

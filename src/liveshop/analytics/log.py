@@ -8,27 +8,23 @@ into an Aggregator — what the report recomputes and what the live screen keeps
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
-import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from liveshop.analytics import store
 from liveshop.analytics.aggregate import Aggregator
 from liveshop.analytics.events import KINDS, NOTICE, Event
 from liveshop.core.db import Database
-
-log = logging.getLogger(__name__)
+from liveshop.core.tasks import Periodic
 
 
 class EventLog:
     def __init__(self, db: Database, *, flush_every: float = 0.5, max_buffer: int = 100_000) -> None:
         self.db = db
-        self.flush_every = flush_every
         self.max_buffer = max_buffer
         self._buffer: list[Event] = []
-        self._task: asyncio.Task[None] | None = None
+        self._writer = Periodic("writing analytics events", self.flush, flush_every)
         self.dropped = 0
         self._shops: dict[int, int] = {}  # room → shop (a room never changes shop)
 
@@ -65,35 +61,29 @@ class EventLog:
         return [e if e.shop else dataclasses.replace(e, shop=self._shops.get(e.room, 0)) for e in batch]
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="analytics-event-log")
+        self._writer.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._writer.stop()
         await self.flush()
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.flush_every)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("writing analytics events failed; retrying")
 
 
 async def replay(db: Database, *, shop_id: int | None = None, page: int = 10_000) -> Aggregator:
     """The log folded from the start (one shop's events, or everything)."""
     aggregator = Aggregator()
-    last = 0
+    await fold(db, aggregator, lambda conn, after: store.read(conn, after_id=after, shop_id=shop_id, limit=page),
+               after_id=0, page=page)
+    return aggregator
+
+
+async def fold(db: Database, aggregator: Aggregator, read: Callable[[Any, int], Awaitable[list[tuple[int, Event]]]],
+               *, after_id: int, page: int) -> None:
+    """Fold what `read(conn, after_id)` returns, page by page in id order, until a short page."""
     while True:
         async with db.transaction(write=False) as tx:
-            rows = await store.read(tx.conn, after_id=last, shop_id=shop_id, limit=page)
+            rows = await read(tx.conn, after_id)
         for row_id, event in rows:
             aggregator.add(event)
-            last = row_id
+            after_id = row_id
         if len(rows) < page:
-            return aggregator
+            return

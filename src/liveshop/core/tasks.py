@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -37,3 +37,33 @@ class BackgroundTasks:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+class Periodic:
+    """One piece of work run again and again in the background, `every` seconds apart; a
+    failure is logged and the next round tries again. `stop` cancels it."""
+
+    def __init__(self, name: str, work: Callable[[], Awaitable[Any]], every: float) -> None:
+        self.name = name
+        self.work = work
+        self.every = every
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.work()
+            except Exception:
+                log.exception("%s failed; trying again in %.1f s", self.name, self.every)
+            await asyncio.sleep(self.every)

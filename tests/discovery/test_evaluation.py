@@ -3,15 +3,9 @@ measured on the real log with its numbers in a sane range."""
 
 from __future__ import annotations
 
-from collections import Counter
-
-import pytest
-
-from liveshop.discovery import movielens
-from liveshop.discovery.evaluation import Popularity, evaluate, feed_requests
+from liveshop.discovery.evaluation import Learned, Popularity, feed_requests
 from liveshop.discovery.movielens import Interaction
 from liveshop.discovery.simulation import Schedule, hour_of_week, weekly_schedule
-from tests.conftest import IN_CI
 
 
 def test_a_request_ranks_only_rooms_live_then_that_the_viewer_has_not_seen():
@@ -31,60 +25,27 @@ def test_the_schedule_is_seeded_and_every_room_streams_some_hours():
     assert all(4 <= len(hours) <= 48 for hours in a.live_hours.values())
 
 
-def test_popularity_on_movielens():
-    if not movielens.DEFAULT_PATH.exists():
-        if IN_CI:
-            pytest.fail(f"make {movielens.DEFAULT_PATH}")
-        pytest.skip(f"{movielens.DEFAULT_PATH} is missing")
-    rows = movielens.load()
-    train, test = movielens.split_per_viewer(rows)
-    catalogue = sorted({r.room for r in rows})
-    requests = feed_requests(train, test, weekly_schedule(catalogue))
-    assert len(requests) > 400
-    result = evaluate(Popularity(train), requests, catalogue=catalogue, popularity=Counter(r.room for r in train))
+def test_popularity_on_movielens(setting):
+    assert len(setting.requests) > 400
+    result = setting.evaluate(Popularity(setting.train))
     assert 0.02 < result["ndcg@10"] < 0.5
     assert result["exposure_gini@10"] > 0.8  # popularity piles exposure on a few hosts
     assert result["bottom_half_share@10"] < 0.05
 
 
-def test_the_learned_affinity_beats_popularity_and_reaches_far_more_of_the_catalogue():
-    from liveshop.discovery.affinity import train as fit
-
-    if not movielens.DEFAULT_PATH.exists():
-        if IN_CI:
-            pytest.fail(f"make {movielens.DEFAULT_PATH}")
-        pytest.skip(f"{movielens.DEFAULT_PATH} is missing")
-    rows = movielens.load()
-    train, test = movielens.split_per_viewer(rows)
-    catalogue = sorted({r.room for r in rows})
-    requests = feed_requests(train, test, weekly_schedule(catalogue))
-    popularity = Counter(r.room for r in train)
-    model = fit((r.viewer, r.room) for r in train)
-
-    class Learned:
-        name = "als"
-
-        def rank(self, viewer, candidates, k):
-            scores = model.scores(viewer, candidates)
-            order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i]))
-            return [candidates[i] for i in order[:k]]
-
-    baseline = evaluate(Popularity(train), requests, catalogue=catalogue, popularity=popularity)
-    learned = evaluate(Learned(), requests, catalogue=catalogue, popularity=popularity)
+def test_the_learned_affinity_beats_popularity_and_reaches_far_more_of_the_catalogue(setting, model):
+    baseline = setting.evaluate(Popularity(setting.train))
+    learned = setting.evaluate(Learned(model))
     assert learned["ndcg@10"] >= 1.2 * baseline["ndcg@10"]  # the issue's target
     assert learned["coverage@10"] >= 0.40
     assert learned["exposure_gini@10"] < baseline["exposure_gini@10"]
 
 
-def test_liveshop_eval_feed_prints_every_ranker_and_the_targets_and_draws_the_chart(tmp_path):
+def test_liveshop_eval_feed_prints_every_ranker_and_the_targets_and_draws_the_chart(rows, tmp_path):
     from typer.testing import CliRunner
 
     from liveshop.cli import app
 
-    if not movielens.DEFAULT_PATH.exists():
-        if IN_CI:
-            pytest.fail(f"make {movielens.DEFAULT_PATH}")
-        pytest.skip(f"{movielens.DEFAULT_PATH} is missing")
     chart = tmp_path / "feed.png"
     result = CliRunner().invoke(app, ["eval", "feed", "--chart", str(chart)])
     assert result.exit_code == 0, result.output

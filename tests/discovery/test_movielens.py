@@ -5,17 +5,6 @@ from __future__ import annotations
 import pytest
 
 from liveshop.discovery import movielens
-from tests.conftest import IN_CI
-
-
-@pytest.fixture(scope="module")
-def rows():
-    if not movielens.DEFAULT_PATH.exists():
-        message = f"{movielens.DEFAULT_PATH} is missing: make {movielens.DEFAULT_PATH}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    return movielens.load()
 
 
 def test_the_log_is_movielens_100k(rows):

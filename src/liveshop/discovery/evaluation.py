@@ -123,35 +123,53 @@ TARGET_NDCG_LOSS = 0.05  # …at no more NDCG@10 loss than this
 TARGET_COVERAGE = 0.40
 
 
+@dataclass
+class Setting:
+    """What every ranker is evaluated on: the split, the feed requests and the popularity counts."""
+
+    train: list[Interaction]
+    catalogue: list[int]
+    requests: list[Request]
+    popularity: Counter[int]
+
+    def evaluate(self, ranker: Ranker) -> dict[str, float]:
+        return evaluate(ranker, self.requests, catalogue=self.catalogue, popularity=self.popularity)
+
+
+def setting(rows: list[Interaction], *, seed: int = 7) -> Setting:
+    from liveshop.discovery import movielens
+    from liveshop.discovery.simulation import weekly_schedule
+
+    train, test = movielens.split_per_viewer(rows)
+    catalogue = sorted({r.room for r in rows})
+    requests = feed_requests(train, test, weekly_schedule(catalogue, seed=seed))
+    return Setting(train, catalogue, requests, Counter(r.room for r in train))
+
+
 def run(rows: list[Interaction], *, strength: float = 0.228, seed: int = 7,
         progress=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """Popularity, personalised and fair rankers on the same requests, with the targets' verdicts."""
-    from liveshop.discovery import movielens
     from liveshop.discovery.affinity import train as fit
-    from liveshop.discovery.simulation import weekly_schedule
 
     def step(what: str) -> None:
         if progress is not None:
             progress(what)
 
-    train, test = movielens.split_per_viewer(rows)
-    catalogue = sorted({r.room for r in rows})
-    requests = feed_requests(train, test, weekly_schedule(catalogue, seed=seed))
-    popularity = Counter(r.room for r in train)
+    on = setting(rows, seed=seed)
     step("split and live windows")
-    model = fit(((r.viewer, r.room) for r in train), seed=seed)
+    model = fit(((r.viewer, r.room) for r in on.train), seed=seed)
     step("ALS trained")
     results = {}
-    for ranker in (Popularity(train), Learned(model), Fair(model, strength)):
-        results[ranker.name] = evaluate(ranker, requests, catalogue=catalogue, popularity=popularity)
+    for ranker in (Popularity(on.train), Learned(model), Fair(model, strength)):
+        results[ranker.name] = on.evaluate(ranker)
         step(ranker.name)
     pop, learned, fair = (results[n] for n in ("popularity", Learned.name, Fair.name))
     ratio = learned["ndcg@10"] / pop["ndcg@10"]
     gini_drop = 1 - fair["exposure_gini@10"] / learned["exposure_gini@10"]
     ndcg_loss = 1 - fair["ndcg@10"] / learned["ndcg@10"]
     return {
-        "interactions": len(rows), "viewers": len({r.viewer for r in rows}), "rooms": len(catalogue),
-        "requests": len(requests), "strength": strength, "rankers": results,
+        "interactions": len(rows), "viewers": len({r.viewer for r in rows}), "rooms": len(on.catalogue),
+        "requests": len(on.requests), "strength": strength, "rankers": results,
         "checks": {
             "personalised NDCG@10 ÷ popularity": (ratio, f"≥ {TARGET_NDCG_RATIO}", ratio >= TARGET_NDCG_RATIO),
             "fair: exposure Gini lower by": (gini_drop, f"≥ {TARGET_GINI_DROP:.0%}", gini_drop >= TARGET_GINI_DROP),

@@ -23,6 +23,7 @@ from liveshop.core.config import Settings
 from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers, viewer_id
 from liveshop.core.migrate import upgrade
 from liveshop.coupons.api import router as coupons_router
+from liveshop.discovery.api import router as discovery_router
 from liveshop.engagement import service as engagement_service
 from liveshop.engagement.api import router as engagement_router
 from liveshop.fans.api import router as fans_router
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             services.engine.start()
         services.event_log.start()
         services.live.start()
+        services.discovery.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
         background = [
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
@@ -152,6 +154,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                     await task
             if services.engine:
                 await services.engine.stop()
+            await services.discovery.stop()
             await services.live.stop()
             try:
                 await services.event_log.stop()  # writes what is still buffered
@@ -175,7 +178,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, discovery_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

@@ -15,6 +15,7 @@ from liveshop.core.auth.revocations import RevocationList
 from liveshop.core.clock import Clock, SystemClock
 from liveshop.core.config import Settings
 from liveshop.core.db import Database
+from liveshop.discovery.service import Discovery
 from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
@@ -43,6 +44,8 @@ class Services:
     # Domain events for analytics: written in batches; every node folds them back (live numbers).
     event_log: EventLog
     live: LiveFigures
+    # The feed's model, exposure ledger and traffic-pool sweeper.
+    discovery: Discovery
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -97,6 +100,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     engine = _stock_engine(settings, db, sold_out)
     event_log = EventLog(db)
     db.listeners.append(event_log.observe)
+    live = LiveFigures(db, clock)
     return Services(
         settings=settings,
         db=db,
@@ -112,7 +116,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sold_out=sold_out,
         moderation=Moderation(rate_per_second=settings.chat_rate_per_second, burst=settings.chat_burst),
         event_log=event_log,
-        live=LiveFigures(db, clock),
+        live=live,
+        discovery=Discovery(db, clock, live, weights=settings.blend_weights,
+                            retrain_seconds=settings.feed_retrain_seconds),
         engine=engine,
         bus=bus,
     )

@@ -7,6 +7,7 @@ from liveshop.catalog import store as catalog  # noqa: F401
 from liveshop.core.auth import store as auth  # noqa: F401
 from liveshop.core.db import metadata
 from liveshop.coupons import store as coupons  # noqa: F401
+from liveshop.discovery import store as discovery  # noqa: F401
 from liveshop.engagement import store as engagement  # noqa: F401
 from liveshop.fans import store as fans  # noqa: F401
 from liveshop.inventory import store as inventory  # noqa: F401

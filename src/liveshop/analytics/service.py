@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from liveshop.analytics import diagnostics
+from liveshop.analytics import diagnostics, store
 from liveshop.analytics import events as ev
 from liveshop.analytics.live import LiveFigures
 from liveshop.bases.service import can_read_numbers, room_for_numbers
@@ -85,7 +86,7 @@ async def shop_diagnosis(db: Database, live: LiveFigures, *, user: User, shop_id
         "window_days": live.window_days}
 
 
-def record_feed_views(db: Database, *, rooms: list[Room], viewer: str, now: datetime) -> None:
-    at = now.timestamp()
-    for room in rooms:
-        ev.emit_now(db, ev.Event(at, ev.FEED_VIEW, room.id, room.shop_id, viewer))
+async def interactions(db: Database, *, since: datetime, kinds: Iterable[str],
+                       limit: int = 2_000_000) -> list[tuple[str, int, str]]:
+    async with db.transaction(write=False) as tx:
+        return await store.interactions(tx.conn, since=since.timestamp(), kinds=kinds, limit=limit)

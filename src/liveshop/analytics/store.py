@@ -98,3 +98,13 @@ async def read_for_room(conn: AsyncConnection, room_id: int, shop_id: int, *, af
                                       and_(events.c.shop_id == shop_id, events.c.kind == "paid")))
              .order_by(events.c.id).limit(limit))
     return _events(await conn.execute(query))
+
+
+async def interactions(conn: AsyncConnection, *, since: float, kinds: Iterable[str],
+                       limit: int) -> list[tuple[str, int, str]]:
+    """(viewer, shop, kind) of the latest `limit` events of these kinds since `since` — what the
+    feed's affinity model learns from."""
+    query = (select(events.c.viewer, events.c.shop_id, events.c.kind)
+             .where(events.c.at >= since, events.c.kind.in_(list(kinds)), events.c.shop_id != 0)
+             .order_by(events.c.id.desc()).limit(limit))
+    return [(r.viewer, r.shop_id, r.kind) for r in await conn.execute(query)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -109,6 +110,13 @@ async def insert_shop(
 async def shop_by_id(conn: AsyncConnection, shop_id: int) -> Shop | None:
     row = (await conn.execute(select(shops).where(shops.c.id == shop_id))).first()
     return _shop(row) if row else None
+
+
+async def shop_names(conn: AsyncConnection, shop_ids: Iterable[int]) -> dict[int, str]:
+    ids = list(shop_ids)
+    if not ids:
+        return {}
+    return {r.id: r.name for r in await conn.execute(select(shops.c.id, shops.c.name).where(shops.c.id.in_(ids)))}
 
 
 async def shops_of_user(conn: AsyncConnection, user_id: int) -> list[tuple[Shop, str]]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from liveshop.discovery.ranking import BlendWeights
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me"
 
@@ -50,6 +53,13 @@ class Settings(BaseSettings):
     # Chat flood control per viewer and room (token bucket, per node): steady rate and burst.
     chat_rate_per_second: float = Field(default=1.0, gt=0, le=100)
     chat_burst: int = Field(default=5, ge=1, le=100)
+    # The feed's blend weights (discovery/ranking.py), e.g. {"conversion": 3.0}; others keep defaults.
+    feed_weights: dict[str, float] = Field(default_factory=dict)
+    # Seconds between retrainings of the feed's affinity model from the event log.
+    feed_retrain_seconds: float = Field(default=600.0, ge=1, le=86_400)
+    # A header an edge proxy sets to the viewer's region (e.g. CF-IPCountry), for guests and for
+    # viewers who set none; unset: only regions viewers chose themselves.
+    region_header: str | None = Field(default=None, max_length=64)
     auto_migrate: bool = True
     # Adds POST /api/v1/bench/echo, the same-stack baseline of `liveshop bench flash-sale`.
     bench_routes: bool = False
@@ -60,6 +70,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
+        from dataclasses import fields
+
+        from liveshop.discovery.ranking import BlendWeights
+
+        unknown = set(self.feed_weights) - {f.name for f in fields(BlendWeights)}
+        if unknown:
+            raise ValueError(f"LIVESHOP_FEED_WEIGHTS: unknown weights {sorted(unknown)}")
         if self.inventory_backend == "redis" and not self.redis_url:
             raise ValueError("LIVESHOP_INVENTORY_BACKEND=redis needs LIVESHOP_REDIS_URL")
         if self.env == "production":
@@ -68,6 +85,12 @@ class Settings(BaseSettings):
                     "LIVESHOP_SECRET_KEY must be set to a random value of 32+ characters in production"
                 )
         return self
+
+    @property
+    def blend_weights(self) -> BlendWeights:
+        from liveshop.discovery.ranking import BlendWeights
+
+        return BlendWeights(**self.feed_weights)
 
     @property
     def webhook_secret(self) -> str:

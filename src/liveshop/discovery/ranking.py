@@ -7,8 +7,10 @@
           − fairness · log(1 + attention the host already received)   (amortised exposure, fairness.py)
 
 z(·) standardises within the request (mean 0, standard deviation 1), so the weights compare
-signals, not their units. The weights live in `BlendWeights` (configuration:
-`LIVESHOP_FEED_WEIGHTS`, once the feed is served). Everything is vectorised: ranking 1,000
+signals, not their units. The served feed adds `follow` for hosts the viewer follows and
+subtracts a penalty for rooms whose traffic-pool quota is spent (pools.py). The weights live in
+`BlendWeights`; an installation changes them with `LIVESHOP_FEED_WEIGHTS` (JSON, e.g.
+`{"conversion": 3.0, "fairness": 0.3}`; names not given keep their defaults). Everything is vectorised: ranking 1,000
 candidates is a handful of numpy operations (`liveshop bench feed`).
 """
 
@@ -29,6 +31,7 @@ class BlendWeights:
     engagement: float = 0.3
     conversion: float = 2.0
     fairness: float = 0.228
+    follow: float = 1.0  # served feed only: a host the viewer follows (not in the MovieLens evaluation)
 
 
 @dataclass

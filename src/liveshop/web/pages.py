@@ -24,9 +24,10 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.errors import ShopNotFound
 from liveshop.core.errors import LiveshopError
 from liveshop.core.http import OptionalUser, ServicesDep
-from liveshop.core.ids import GUEST_COOKIE, GUEST_ID, channel_visitor
+from liveshop.core.ids import GUEST_COOKIE, GUEST_ID
 from liveshop.core.validation import PathId
-from liveshop.engagement import service as engagement
+from liveshop.discovery import service as discovery
+from liveshop.discovery.api import feed_viewer
 from liveshop.orders import checkout
 from liveshop.polls import service as polls
 from liveshop.quizzes import service as quizzes
@@ -92,21 +93,14 @@ async def _crew_page(
 
 @router.get("/", response_class=HTMLResponse)
 async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None) -> Response:
-    sections = {
-        status: await rooms.list_rooms(services.db, status=status, shop_id=None, limit=30)
-        for status in ("live", "scheduled", "ended")
-    }
-    viewers = {r.id: services.hub.viewers(r.id) for r in sections["live"]}
+    """The discovery feed (discovery/service.py): live now ranked for this viewer, upcoming
+    shows, replays, and a splash placement when one runs."""
     shops = await catalog.my_shops(services.db, user=user) if user else []
-    # A followed shop's room is opened "from follow", any other "from the feed" (traffic sources).
-    followed = await engagement.followed_shops(services.db, user=user,
-                                               shop_ids=sorted({r.shop_id for rs in sections.values() for r in rs}))
-    response = _render(request, "feed.html", user, lang, sections=sections, viewers=viewers, shops=shops,
-                       followed=followed)
-    # Each live or upcoming room's card shown here counts as a feed view of that room.
-    analytics.record_feed_views(services.db, rooms=[*sections["live"], *sections["scheduled"]],
-                                viewer=channel_visitor(user.id if user else None, _guest(request, response, user)),
-                                now=services.clock.now())
+    viewer = await feed_viewer(request, services, user)
+    viewer.guest = None if user else _guest_id(request)  # a guest's impressions and caps count once
+    found = await discovery.build_feed(services.db, services.discovery, viewer=viewer, now=services.clock.now())
+    response = _render(request, "feed.html", user, lang, shops=shops, feed=found)
+    _guest(request, response, user, viewer.guest)
     return response
 
 
@@ -124,15 +118,19 @@ async def viewer_page(
 _REF = re.compile(r"^[A-Za-z0-9_-]{6,16}$")
 
 
-def _guest(request: Request, response: Response, user: Any) -> str | None:
+def _guest(request: Request, response: Response, user: Any, guest: str | None = None) -> str | None:
     """A guest browser's random id (a cookie, set on its first page), so its visits count once."""
     if user is not None:
         return None
-    guest = request.cookies.get(GUEST_COOKIE)
-    if guest is None or not GUEST_ID.match(guest):
-        guest = secrets.token_urlsafe(9)
+    guest = guest or _guest_id(request)
+    if guest != request.cookies.get(GUEST_COOKIE):
         response.set_cookie(GUEST_COOKIE, guest, max_age=365 * 86400, httponly=True, samesite="lax")
     return guest
+
+
+def _guest_id(request: Request) -> str:
+    guest = request.cookies.get(GUEST_COOKIE)
+    return guest if guest is not None and GUEST_ID.match(guest) else secrets.token_urlsafe(9)
 
 
 async def _count_share_visit(request: Request, response: Response, services: Any, user: Any, room_id: int) -> None:
@@ -222,6 +220,24 @@ async def report_page(
         return _render(request, "forbidden.html", user, lang, status=403)
     return _render(request, "report.html", user, lang, room=room, report=found,
                    minute_label=lambda m: datetime.fromtimestamp(m, UTC).strftime("%H:%M"))
+
+
+@router.get("/shops/{shop_id}/traffic", response_class=HTMLResponse)
+async def traffic_page(
+    shop_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """Where the shop's feed traffic comes from: traffic pools, exposure against what its
+    relevance deserved, boosts and splash placements (buying them: the merchant)."""
+    shop = await catalog.public_shop(services.db, shop_id=shop_id)
+    if user is None:
+        return _to_login(request)
+    try:
+        traffic = await discovery.shop_traffic(services.db, services.discovery, user=user, shop_id=shop_id,
+                                               now=services.clock.now())
+    except ShopNotFound:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    role = await catalog.role_in_shop(services.db, user=user, shop_id=shop_id)
+    return _render(request, "traffic.html", user, lang, shop=shop, traffic=traffic, merchant=role == "merchant")
 
 
 @router.get("/shops/{shop_id}/diagnostics", response_class=HTMLResponse)

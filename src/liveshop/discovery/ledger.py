@@ -1,0 +1,85 @@
+"""The live exposure ledger: what each shop's rooms received in feed lists and what their
+relevance deserved, per UTC day, shared by every node.
+
+A feed request books its list here in memory (no write on the request's path); every
+`flush_seconds` the node adds its deltas to the shared table (additive upserts, so nodes never
+overwrite each other) and reads back the totals of the last `window_days`, which the fairness
+damping ranks with. A node therefore sees other nodes' exposure a flush late — the damping is
+a slow force, a couple of seconds change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from liveshop.core.clock import Clock
+from liveshop.core.db import Database
+from liveshop.core.tasks import Periodic
+from liveshop.discovery import store
+
+log = logging.getLogger(__name__)
+
+
+def day_of(at: datetime) -> str:
+    return at.astimezone(UTC).date().isoformat()
+
+
+class ExposureBook:
+    def __init__(self, db: Database, clock: Clock, *, flush_seconds: float = 2.0, window_days: int = 7) -> None:
+        self.db = db
+        self.clock = clock
+        self.window_days = window_days
+        self._pending: dict[tuple[int, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self._totals: dict[int, dict[str, float]] = {}
+        self._flusher = Periodic("writing the feed's exposure ledger", self.flush, flush_seconds)
+        self._lock = asyncio.Lock()
+
+    def book(self, shop_id: int, now: datetime, **amounts: float) -> None:
+        row = self._pending[(shop_id, day_of(now))]
+        for name, amount in amounts.items():
+            row[name] += amount
+
+    def received(self, shop_id: int) -> float:
+        """What the shop's rooms received in the window, this node's unwritten part included."""
+        total = self._totals.get(shop_id, {}).get("received", 0.0)
+        return total + sum(row.get("received", 0.0) for (shop, _), row in self._pending.items() if shop == shop_id)
+
+    def received_many(self, shop_ids: list[int]) -> list[float]:
+        pending: dict[int, float] = defaultdict(float)
+        for (shop, _), row in self._pending.items():
+            pending[shop] += row.get("received", 0.0)
+        return [self._totals.get(s, {}).get("received", 0.0) + pending[s] for s in shop_ids]
+
+    def since_day(self) -> str:
+        return day_of(self.clock.now() - timedelta(days=self.window_days - 1))
+
+    async def flush(self) -> None:
+        async with self._lock:
+            batch, self._pending = self._pending, defaultdict(lambda: defaultdict(float))
+            rows = [{"shop_id": shop, "day": day, **{k: row.get(k, 0.0) if k in ("received", "deserved")
+                                                      else int(row.get(k, 0)) for k in store.LEDGER_COUNTS}}
+                    for (shop, day), row in batch.items()]
+            try:
+                if rows:
+                    async with self.db.transaction() as tx:
+                        await store.add_exposure(tx.conn, rows)
+            except Exception:
+                for key, row in batch.items():  # keep the deltas for the next round
+                    for name, amount in row.items():
+                        self._pending[key][name] += amount
+                raise
+            async with self.db.transaction(write=False) as tx:
+                self._totals = await store.exposure_totals(tx.conn, since_day=self.since_day())
+
+    def start(self) -> None:
+        self._flusher.start()
+
+    async def stop(self) -> None:
+        await self._flusher.stop()
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("feed exposure not yet written at shutdown was lost")

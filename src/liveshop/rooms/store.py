@@ -111,19 +111,18 @@ async def wall_rooms(conn: AsyncConnection, shop_ids: list[int], *, now: datetim
     return [_room(r) for r in await conn.execute(stmt)]
 
 
-async def feed_rooms(conn: AsyncConnection, *, now: datetime, days: int = 7,
+async def feed_rooms(conn: AsyncConnection, *, now: datetime, replay_days: int = 7,
                      limits: tuple[int, int, int] = (1000, 200, 200)) -> dict[str, list[Room]]:
-    """What the discovery feed chooses from: rooms live now (latest started first), shows
-    scheduled within `days` (a late start still counts: the host may be running late), and
-    shows ended within `days` (replays)."""
-    window = timedelta(days=days)
+    """What the discovery feed chooses from: rooms live now (latest started first), the next
+    scheduled shows (one due up to two hours ago still counts: the host may be running late),
+    and shows ended within `replay_days` (replays)."""
     live, scheduled, ended = limits
     queries = {
         "live": select(rooms).where(rooms.c.status == "live").order_by(rooms.c.started_at.desc()).limit(live),
-        "scheduled": select(rooms).where(rooms.c.status == "scheduled", rooms.c.scheduled_at <= now + window,
+        "scheduled": select(rooms).where(rooms.c.status == "scheduled",
                                          rooms.c.scheduled_at >= now - timedelta(hours=2))
         .order_by(rooms.c.scheduled_at).limit(scheduled),
-        "ended": select(rooms).where(rooms.c.status == "ended", rooms.c.ended_at >= now - window)
+        "ended": select(rooms).where(rooms.c.status == "ended", rooms.c.ended_at >= now - timedelta(days=replay_days))
         .order_by(rooms.c.ended_at.desc()).limit(ended),
     }
     return {name: [_room(r) for r in await conn.execute(q)] for name, q in queries.items()}

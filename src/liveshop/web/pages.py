@@ -92,13 +92,15 @@ async def _crew_page(
 
 
 @router.get("/", response_class=HTMLResponse)
-async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None) -> Response:
+async def feed(request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None,
+               limit: Annotated[int, Query(ge=1, le=50)] = 20) -> Response:
     """The discovery feed (discovery/service.py): live now ranked for this viewer, upcoming
     shows, replays, and a splash placement when one runs."""
     shops = await catalog.my_shops(services.db, user=user) if user else []
     viewer = await feed_viewer(request, services, user)
     viewer.guest = None if user else _guest_id(request)  # a guest's impressions and caps count once
-    found = await discovery.build_feed(services.db, services.discovery, viewer=viewer, now=services.clock.now())
+    found = await discovery.build_feed(services.db, services.discovery, viewer=viewer, now=services.clock.now(),
+                                       limit=limit)
     response = _render(request, "feed.html", user, lang, shops=shops, feed=found)
     _guest(request, response, user, viewer.guest)
     return response

@@ -34,3 +34,4 @@ async def test_a_short_demo_fills_the_big_screen(tmp_path):
     assert figures["views"] >= 5 and figures["unique_viewers"] >= 5
     assert figures["exposures"] > 0 and figures["orders"] > 0
     assert sum(figures["traffic_sources"].values()) == figures["views"]
+    assert figures["feed_views"] >= 5  # each simulated viewer scrolls the feed first

@@ -131,7 +131,38 @@ async def seed(services: Services) -> DemoWorld:
         services.db, user=merchant, room_id=room.id, listing_id=first["id"],
         find_listing=inventory.find_listing_in_room, now=now,
     )
+    await _seed_discovery(services, merchant, shop.id, room.id, weekend.id)
     return DemoWorld(shop.id, room.id, product_ids, first["id"], base["id"])
+
+
+# Other hosts on the installation, so the feed has something to rank: an established one, a
+# small one, and one that goes live for the first time (the test pool's reserved slots).
+NEIGHBOURS = (
+    ("demo-farm", "云南山里人家 · Yunnan hill farm", "古树普洱开饼直播 · Old-tree Pu'er live"),
+    ("demo-ceramics", "景德镇小窑 · Jingdezhen kiln", "手作茶杯现场拉坯 · Throwing tea cups live"),
+    ("demo-yiwu", "义乌好物 · Yiwu finds", "第一次开播：茶具收纳 · First show: tea storage"),
+)
+
+
+async def _seed_discovery(services: Services, merchant: User, shop_id: int, room_id: int, weekend_id: int) -> None:
+    """Neighbouring shops live beside the demo show; the demo shop buys a boost for its show
+    and a splash placement for its weekend special."""
+    from liveshop.discovery import service as discovery
+
+    now = services.clock.now()
+    for username, shop_name, title in NEIGHBOURS:
+        owner = await auth.sign_up(services.db, username=username, password=DEMO_PASSWORD,
+                                   passwords=services.passwords, now=now)
+        neighbour = await catalog.create_shop(services.db, owner=owner, name=shop_name, description="", now=now)
+        show = await rooms.create_room(services.db, user=owner, shop_id=neighbour.id, title=title, description="",
+                                       scheduled_at=now, now=now)
+        await rooms.change_status(services.db, user=owner, room_id=show.id, action="start", now=now)
+    await discovery.create_boost(services.db, user=merchant, shop_id=shop_id, room_id=room_id, impressions=5_000,
+                                 budget_cents=20_000, currency="CNY", segment="all", region=None, starts_at=now,
+                                 ends_at=now + timedelta(hours=2), pacing="even", now=now)
+    await discovery.create_splash(services.db, user=merchant, shop_id=shop_id, room_id=weekend_id,
+                                  headline="周末茶器专场，预约抽紫砂壶 · Reserve the weekend teaware special",
+                                  starts_at=now, ends_at=now + timedelta(days=2), cap_per_viewer=3, now=now)
 
 
 async def _seed_warm_up(services: Services, merchant: User, shop_id: int, room_id: int, weekend_id: int) -> None:
@@ -183,6 +214,7 @@ async def viewer(base: str, room_id: int, index: int, stats: DemoStats, stop: as
             stats.errors += 1
             return
         stats.joined += 1
+        await http.get("/", headers=auth_headers)  # scrolls the feed first (feed impressions, boosts)
         # The page's session cookie and where the viewer came from: the big screen's viewers and sources.
         ws_url = base.replace("http", "ws", 1) + f"/api/v1/rooms/{room_id}/live?src={rng.choice(SOURCES)}"
         cookie = {"Cookie": f"{SESSION_COOKIE}={auth_headers['Authorization'].removeprefix('Bearer ')}"}
@@ -361,7 +393,7 @@ async def run_demo(
             f"[bold]big screen[/]    {base}/screen/rooms/{world.room_id}\n"
             f"[bold]show report[/]   {base}/rooms/{world.room_id}/report\n"
             f"[bold]base wall[/]     {base}/screen/bases/{world.base_id}  (log in as demo-base)\n"
-            f"[bold]discovery[/]     {base}/\n"
+            f"[bold]discovery[/]     {base}/  · traffic pools and boosts: {base}/shops/{world.shop_id}/traffic\n"
             f"[bold]API docs[/]      {base}/docs\n\n"
             f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator, demo-base\n"
             "add ?lang=en to any page for English · Ctrl-C stops",

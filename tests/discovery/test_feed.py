@@ -3,11 +3,19 @@ guests, and what is booked for every list shown."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+import pytest
+from pydantic import ValidationError
 
 from liveshop.analytics import events as ev
 from liveshop.analytics import store as analytics_store
+from liveshop.app import create_app
+from liveshop.bootstrap import build_services
+from liveshop.core.config import Settings
 from liveshop.discovery import store
+from tests.conftest import make_settings
 from tests.helpers import account, assert_problem, shop_with_room
 
 
@@ -134,3 +142,27 @@ async def test_feed_input_is_validated(client):
     assert_problem(await client.put("/api/v1/feed/profile", json={"region": "CN"}), 401)
     r = await client.put("/api/v1/feed/profile", headers=viewer, json={"region": "CN-ZJ"})
     assert r.status_code == 200 and r.json() == {"region": "CN-ZJ"}
+
+
+def test_blend_weights_are_configured_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LIVESHOP_FEED_WEIGHTS", '{"conversion": 3.5, "fairness": 0.3}')
+    weights = Settings().blend_weights
+    assert (weights.conversion, weights.fairness, weights.affinity) == (3.5, 0.3, 1.0)
+    monkeypatch.setenv("LIVESHOP_FEED_WEIGHTS", '{"charisma": 1}')
+    with pytest.raises(ValidationError, match="charisma"):
+        Settings()
+
+
+async def test_the_model_is_retrained_on_its_schedule(database_url, clock):
+    services = build_services(make_settings(database_url, feed_retrain_seconds=1), clock=clock)
+    app = create_app(services=services)
+    async with app.router.lifespan_context(app):
+        assert services.discovery.model.last_run is None  # nothing to learn from yet
+        async with services.db.transaction() as tx:
+            await analytics_store.append(tx.conn, [ev.Event(clock.now().timestamp(), ev.JOIN, 1, 1 + n % 3, f"u{n}")
+                                                   for n in range(30)])
+        for _ in range(50):
+            if services.discovery.model.last_run is not None:
+                break
+            await asyncio.sleep(0.1)
+        assert services.discovery.model.last_run.interactions == 30

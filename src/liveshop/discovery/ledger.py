@@ -34,6 +34,8 @@ class ExposureBook:
         self.window_days = window_days
         self._pending: dict[tuple[int, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self._totals: dict[int, dict[str, float]] = {}
+        self._received_unwritten: dict[int, float] = defaultdict(float)
+        self._in_flight: dict[int, float] = {}  # being written: counted until the totals include it
         self._flusher = Periodic("writing the feed's exposure ledger", self.flush, flush_seconds)
         self._lock = asyncio.Lock()
 
@@ -41,17 +43,20 @@ class ExposureBook:
         row = self._pending[(shop_id, day_of(now))]
         for name, amount in amounts.items():
             row[name] += amount
+        self._received_unwritten[shop_id] += amounts.get("received", 0.0)
 
-    def received(self, shop_id: int) -> float:
-        """What the shop's rooms received in the window, this node's unwritten part included."""
-        total = self._totals.get(shop_id, {}).get("received", 0.0)
-        return total + sum(row.get("received", 0.0) for (shop, _), row in self._pending.items() if shop == shop_id)
+    def book_deserved(self, shop_ids: list[int], shares: list[float], now: datetime) -> None:
+        """One request's deserved shares, for all its candidates at once."""
+        day = day_of(now)
+        pending = self._pending
+        for shop, share in zip(shop_ids, shares, strict=True):
+            pending[(shop, day)]["deserved"] += share
 
     def received_many(self, shop_ids: list[int]) -> list[float]:
-        pending: dict[int, float] = defaultdict(float)
-        for (shop, _), row in self._pending.items():
-            pending[shop] += row.get("received", 0.0)
-        return [self._totals.get(s, {}).get("received", 0.0) + pending[s] for s in shop_ids]
+        """What each shop's rooms received in the window, this node's unwritten part included."""
+        totals, unwritten, in_flight = self._totals, self._received_unwritten, self._in_flight
+        return [totals.get(s, {}).get("received", 0.0) + unwritten.get(s, 0.0) + in_flight.get(s, 0.0)
+                for s in shop_ids]
 
     def since_day(self) -> str:
         return day_of(self.clock.now() - timedelta(days=self.window_days - 1))
@@ -59,6 +64,8 @@ class ExposureBook:
     async def flush(self) -> None:
         async with self._lock:
             batch, self._pending = self._pending, defaultdict(lambda: defaultdict(float))
+            unwritten, self._received_unwritten = self._received_unwritten, defaultdict(float)
+            self._in_flight = dict(unwritten)
             rows = [{"shop_id": shop, "day": day, **{k: row.get(k, 0.0) if k in ("received", "deserved")
                                                       else int(row.get(k, 0)) for k in store.LEDGER_COUNTS}}
                     for (shop, day), row in batch.items()]
@@ -70,9 +77,13 @@ class ExposureBook:
                 for key, row in batch.items():  # keep the deltas for the next round
                     for name, amount in row.items():
                         self._pending[key][name] += amount
+                for shop, amount in unwritten.items():
+                    self._received_unwritten[shop] += amount
+                self._in_flight = {}
                 raise
             async with self.db.transaction(write=False) as tx:
                 self._totals = await store.exposure_totals(tx.conn, since_day=self.since_day())
+            self._in_flight = {}
 
     def start(self) -> None:
         self._flusher.start()

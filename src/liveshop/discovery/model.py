@@ -57,6 +57,7 @@ class FeedModel:
         self.max_events = max_events
         self.factors = factors
         self.model: AffinityModel | None = None
+        self._shops: np.ndarray | None = None  # the model's shop ids in factor order (lookalike targeting)
         self.last_run: TrainingRun | None = None
         self._retrainer = Periodic("retraining the feed model", self.retrain, every_seconds)
         self._lock = asyncio.Lock()
@@ -71,7 +72,7 @@ class FeedModel:
             if len(pairs) < MIN_INTERACTIONS:
                 return None
             model = await asyncio.to_thread(train, pairs, factors=self.factors)
-            self.model = model
+            self.model, self._shops = model, None
             self.last_run = TrainingRun(now, len(pairs), len(model.viewer_index), len(model.room_index),
                                         round(time.perf_counter() - started, 3))
             log.info("feed model trained: %s", self.last_run)
@@ -84,14 +85,17 @@ class FeedModel:
         return self.model.scores(viewer, shops)  # type: ignore[arg-type]
 
     def similar_shops(self, viewer: str | None, *, limit: int) -> list[int]:
-        """The shops this viewer's history suggests, best first (the "similar" candidate source)."""
+        """The `limit` shops this viewer's history suggests most, best first (lookalike targeting)."""
         model = self.model
         if viewer is None or model is None or viewer not in model.viewer_index:
             return []
         scores = model.room_factors @ model.viewer_factors[model.viewer_index[viewer]]
-        shops = np.array(list(model.room_index))
-        top = np.argsort(-scores, kind="stable")[:limit]
-        return [int(s) for s in shops[top]]
+        limit = min(limit, len(scores))
+        top = np.argpartition(-scores, limit - 1)[:limit] if limit < len(scores) else np.arange(len(scores))
+        shops = self._shops if self._shops is not None and len(self._shops) == len(scores) else \
+            np.fromiter(model.room_index, dtype=np.int64, count=len(scores))
+        self._shops = shops
+        return [int(s) for s in shops[top[np.argsort(-scores[top], kind="stable")]]]
 
     def start(self) -> None:
         self._retrainer.start()

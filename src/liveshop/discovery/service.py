@@ -250,10 +250,11 @@ async def _live_page(db: Database, discovery: Discovery, live: _Live, *, viewer:
 
     # Candidate sources: why each room may be shown (first that applies).
     reason: dict[int, str] = {i: "follow" for i in np.flatnonzero(follows)}
-    similar = set(model.similar_shops(viewer.personal, limit=SOURCE_LIMIT))
-    for i, shop in enumerate(shops):
-        if shop in similar:
-            reason.setdefault(i, "similar")
+    # Similar: the live rooms whose hosts the viewer's history scores highest (the model's
+    # affinity; zero for guests and viewers it does not know).
+    liked = np.flatnonzero(affinity > 0)
+    for i in liked[np.argsort(-affinity[liked], kind="stable")[:SOURCE_LIMIT]]:
+        reason.setdefault(int(i), "similar")
     owed = [i for i in range(n) if live.levels[i] == 0 and (live.quota_left[i] or 0) > 0]
     fresh = [i for i in range(n) if c.minutes_live[i] < pools.GUARANTEE_MINUTES]
     for i in sorted({*owed, *fresh}, key=lambda i: c.minutes_live[i])[:SOURCE_LIMIT]:
@@ -293,8 +294,7 @@ async def _live_page(db: Database, discovery: Discovery, live: _Live, *, viewer:
     # Book: what each host received here, and what its relevance deserved.
     deserved = np.exp((relevance[candidates] - relevance[candidates].max()) / DESERVED_TEMPERATURE)
     deserved /= deserved.sum()
-    for i, share in zip(candidates, deserved, strict=True):
-        book.book(shops[i], now, deserved=float(share))
+    book.book_deserved([shops[i] for i in candidates], deserved.tolist(), now)
     cards = []
     for position, (i, placement) in enumerate(page):
         room = live.rooms[i]

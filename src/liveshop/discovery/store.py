@@ -147,11 +147,12 @@ LEDGER_COUNTS = ("received", "deserved", "impressions", "pool_impressions", "boo
 
 async def add_exposure(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Add to each (shop, day)'s sums — additive, so many nodes can write their own deltas."""
-    for row in rows:
-        stmt = conflict_insert(conn, exposure).values(**row)
-        await conn.execute(stmt.on_conflict_do_update(
-            index_elements=[exposure.c.shop_id, exposure.c.day],
-            set_={k: getattr(exposure.c, k) + stmt.excluded[k] for k in LEDGER_COUNTS}))
+    if not rows:
+        return
+    stmt = conflict_insert(conn, exposure)
+    await conn.execute(stmt.on_conflict_do_update(
+        index_elements=[exposure.c.shop_id, exposure.c.day],
+        set_={k: getattr(exposure.c, k) + stmt.excluded[k] for k in LEDGER_COUNTS}), rows)
 
 
 async def exposure_totals(conn: AsyncConnection, *, since_day: str,

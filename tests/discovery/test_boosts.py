@@ -92,6 +92,11 @@ async def test_a_boost_is_shown_labelled_in_a_sponsored_slot_and_billed_per_impr
     assert ads[0]["url"] == f"/rooms/{boosted.room_id}?src=boost" and ads[0]["boost_id"] == b["id"]
     row = await boost_row(services, b["id"])
     assert (row["delivered"], row["spent_cents"]) == (1, 7)
+    # Paid exposure is an impression, not attention that fairness would later hold against the host.
+    await services.discovery.book.flush()
+    async with services.db.transaction(write=False) as tx:
+        ledger = (await store.exposure_totals(tx.conn, since_day="2000-01-01"))[boosted.shop_id]
+    assert (ledger["impressions"], ledger["boost_impressions"], ledger["received"]) == (1, 1, 0.0)
 
     # A page too short for a sponsored slot shows none and bills nothing.
     feed = (await client.get("/api/v1/feed?limit=4")).json()

@@ -291,20 +291,23 @@ async def _live_page(db: Database, discovery: Discovery, live: _Live, *, viewer:
             if nxt is not None:
                 page.append((nxt, "organic"))
 
-    # Book: what each host received here, and what its relevance deserved.
+    # Book: what each host received here, and what its relevance deserved. Paid slots are
+    # counted as impressions but not as attention received: a boost must not cost its buyer
+    # organic reach afterwards.
     deserved = np.exp((relevance[candidates] - relevance[candidates].max()) / DESERVED_TEMPERATURE)
     deserved /= deserved.sum()
     book.book_deserved([shops[i] for i in candidates], deserved.tolist(), now)
     cards = []
     for position, (i, placement) in enumerate(page):
         room = live.rooms[i]
-        book.book(room.shop_id, now, received=position_weight(position) if position < FAIR_K else 0.0,
+        paid = placement.startswith("boost")
+        book.book(room.shop_id, now, received=position_weight(position) if position < FAIR_K and not paid else 0.0,
                   impressions=1, pool_impressions=int(placement == "pool"),
-                  boost_impressions=int(placement.startswith("boost")), follow_impressions=int(bool(follows[i])))
+                  boost_impressions=int(paid), follow_impressions=int(bool(follows[i])))
         card = _room_card(room, names.get(room.shop_id, ""), reason="new" if placement == "pool" else reason.get(i, "boost"),
                           follows=bool(follows[i]))
         card.update(viewers_online=int(c.viewers_online[i]), pool=live.levels[i], placement=placement.split(":")[0],
-                    sponsored=placement.startswith("boost"))
+                    sponsored=paid)
         if placement.startswith("boost:"):
             card["boost_id"] = int(placement.split(":")[1])
         cards.append(card)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from liveshop.analytics import events as analytics
 from liveshop.analytics.live import LiveFigures
@@ -86,14 +86,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     hub.presence = presence
     bus = None
     if settings.redis_url:
-        import redis.asyncio as aioredis
-
         from liveshop.realtime.bus import RedisRoomBus
 
-        bus = RedisRoomBus(
-            aioredis.Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=1),
-            hub, prefix=settings.redis_prefix,
-        )
+        bus = RedisRoomBus(redis_client(settings), hub, prefix=settings.redis_prefix)
         db.listeners.append(bus.publish)
     sold_out = SoldOutFlags(ttl_seconds=settings.sold_out_flag_seconds)
     db.listeners.append(sold_out.observe)
@@ -124,6 +119,19 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     )
 
 
+def redis_client(settings: Settings, *, decode_responses: bool = False) -> Any:
+    """A Redis client whose connections come from a bounded pool: a burst of a thousand orders
+    waits a moment for one of `redis_max_connections` connections instead of opening a thousand
+    (which, on a busy machine, ends in connect timeouts and 503s)."""
+    import redis.asyncio as aioredis
+
+    assert settings.redis_url
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, max_connections=settings.redis_max_connections, timeout=5,
+        decode_responses=decode_responses, socket_timeout=2, socket_connect_timeout=2)
+    return aioredis.Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
+
+
 def _stock_engine(
     settings: Settings, db: Database, sold_out: SoldOutFlags
 ) -> MemoryStockEngine | RedisStockEngine | None:
@@ -144,14 +152,9 @@ def _stock_engine(
     )
     if settings.inventory_backend == "memory":
         return MemoryStockEngine(db, **common)  # type: ignore[arg-type]
-    import redis.asyncio as aioredis
-
     from liveshop.inventory.service import listing_ids_of_room
 
-    assert settings.redis_url
-    redis = aioredis.Redis.from_url(
-        settings.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
-    )
+    redis = redis_client(settings, decode_responses=True)
     return RedisStockEngine(
         db, redis, **common,  # type: ignore[arg-type]
         order_by_key=functools.partial(orders.order_by_key, db),

@@ -106,20 +106,30 @@ async def test_the_model_learns_from_the_event_log_who_likes_which_hosts(client,
 
 async def test_every_list_shown_counts_as_feed_impressions_and_books_exposure(client, services, clock):
     shops = [await shop_with_room(client) for _ in range(3)]
-    for _ in range(5):
-        assert (await client.get("/api/v1/feed")).status_code == 200
-    await services.event_log.flush()
-    await services.live.catch_up()
-    for shop in shops:
-        assert (await services.live.figures(shop.room_id))["feed_views"] == 5
+    browsers = [{"Cookie": f"ls_visitor=guest{n:07d}"} for n in range(5)]
+
+    async def impressions() -> list[int]:
+        await services.event_log.flush()
+        return [(await services.live.figures(shop.room_id))["feed_views"] for shop in shops]
+
+    for browser in browsers:
+        assert (await client.get("/api/v1/feed", headers=browser)).status_code == 200
+    assert await impressions() == [5, 5, 5]
+    # Reloading within ten minutes, or a client without the page's cookie, counts nothing more.
+    await client.get("/api/v1/feed", headers=browsers[0])
+    await client.get("/api/v1/feed")
+    assert await impressions() == [5, 5, 5]
+    clock.advance(601)
+    await client.get("/api/v1/feed", headers=browsers[0])
+    assert await impressions() == [6, 6, 6]
     await services.discovery.book.flush()
     async with services.db.transaction(write=False) as tx:
         totals = await store.exposure_totals(tx.conn, since_day="2000-01-01")
     assert {s.shop_id for s in shops} <= set(totals)
-    assert all(totals[s.shop_id]["impressions"] == 5 for s in shops)
-    # Over five lists, each list's deserved shares sum to one, its received weights to the positions'.
-    assert abs(sum(t["deserved"] for t in totals.values()) - 5.0) < 1e-9
-    assert sum(t["received"] for t in totals.values()) > 5 * 1.0
+    assert all(totals[s.shop_id]["impressions"] == 8 for s in shops)  # the ledger counts every list
+    # Over eight lists, each list's deserved shares sum to one, its received weights to the positions'.
+    assert abs(sum(t["deserved"] for t in totals.values()) - 8.0) < 1e-9
+    assert sum(t["received"] for t in totals.values()) > 8 * 1.0
 
 
 async def test_fairness_damping_rotates_the_top_among_equally_relevant_hosts(client, services, clock):

@@ -36,7 +36,9 @@ async def test_the_feed_counts_a_view_of_each_live_or_upcoming_room_it_shows(cli
     shop = await shop_with_room(client)
     page = await client.get("/")
     assert page.status_code == 200 and f'/rooms/{shop.room_id}?src=feed' in page.text
-    await client.get("/")
+    await client.get("/")  # the same browser again within ten minutes: not a new impression
+    client.cookies.clear()
+    await client.get("/")  # another browser
     await services.event_log.flush()
     figures = (await client.get(f"/api/v1/rooms/{shop.room_id}/analytics", headers=shop.merchant)).json()["figures"]
     assert figures["feed_views"] == 2

@@ -22,6 +22,7 @@ live is never put in the live list.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ from liveshop.core.auth.store import User
 from liveshop.core.clock import Clock
 from liveshop.core.db import Database
 from liveshop.core.errors import PermissionDenied
-from liveshop.core.ids import channel_visitor
+from liveshop.core.ids import GUEST_ID, channel_visitor
 from liveshop.core.tasks import Periodic
 from liveshop.discovery import boosts as boost_rules
 from liveshop.discovery import pools, store
@@ -75,6 +76,7 @@ class Discovery:
         self.weights = weights
         self.model = FeedModel(db, clock, every_seconds=retrain_seconds)
         self.book = ExposureBook(db, clock)
+        self.seen = SeenRecently()
         self._sweeper = Periodic("moving rooms between traffic pools", self.sweep_pools, pool_seconds)
 
     async def sweep_pools(self) -> int:
@@ -91,6 +93,27 @@ class Discovery:
         await self.book.stop()
 
 
+class SeenRecently:
+    """A room's feed impression to one visitor counts once per `window` seconds (on this node):
+    scrolling back and forth, or reloading, does not use up a new room's test-pool quota."""
+
+    def __init__(self, *, window: float = 600.0, max_entries: int = 200_000) -> None:
+        self.window = window
+        self.max_entries = max_entries
+        self._last: OrderedDict[tuple[str, int], float] = OrderedDict()
+
+    def first_in_window(self, visitor: str, room_id: int, now: float) -> bool:
+        key = (visitor, room_id)
+        last = self._last.get(key)
+        if last is not None and now - last < self.window:
+            return False
+        self._last[key] = now
+        self._last.move_to_end(key)
+        while len(self._last) > self.max_entries:
+            self._last.popitem(last=False)
+        return True
+
+
 @dataclass
 class Viewer:
     user: User | None
@@ -105,6 +128,12 @@ class Viewer:
     @property
     def visitor(self) -> str:
         return channel_visitor(self.user.id if self.user else None, self.guest)
+
+    @property
+    def counted(self) -> bool:
+        """Whether this viewer's impressions count: a signed-in user or a browser with its guest
+        cookie (the page sets one). A client with neither is a script as far as pools know."""
+        return self.user is not None or (self.guest is not None and GUEST_ID.match(self.guest) is not None)
 
 
 # Traffic pools ------------------------------------------------------------------------------
@@ -217,9 +246,12 @@ async def build_feed(db: Database, discovery: Discovery, *, viewer: Viewer, now:
     splash = await _splash(db, viewer, splashes, names, followed, now=now)
 
     shown = [*cards, *upcoming]
-    for card in shown:
-        ev.emit_now(db, ev.Event(stamp, ev.FEED_VIEW, card["room_id"], card["shop_id"], viewer.visitor,
-                                 source="boost" if card["sponsored"] else ""))
+    if viewer.counted:
+        visitor = viewer.visitor
+        for card in shown:
+            if discovery.seen.first_in_window(visitor, card["room_id"], stamp):
+                ev.emit_now(db, ev.Event(stamp, ev.FEED_VIEW, card["room_id"], card["shop_id"], visitor,
+                                         source="boost" if card["sponsored"] else ""))
     for card in [*shown, *replays, *([splash] if splash else [])]:
         card["url"] = _link(card)
     return {"personalised": viewer.personal is not None and model.model is not None

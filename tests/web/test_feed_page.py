@@ -92,6 +92,8 @@ async def test_a_viewer_scrolls_the_feed_and_a_merchant_buys_a_boost(browser, li
     await merchant.click("#boost-form button[type=submit]")
     await expect(merchant.locator("#boosts tbody tr[data-boost]")).to_have_count(2)
     await expect(merchant.locator("#boosts tbody tr[data-boost]").first).to_contain_text("0 / 2000")
+    await merchant.set_viewport_size({"width": 1280, "height": 1000})
+    await merchant.screenshot(path=str(SCREENSHOTS / "traffic.png"), full_page=True)
     await merchant.locator(".cancel-boost").first.click()
     await expect(merchant.locator('#boosts tbody tr[data-status="cancelled"]')).to_have_count(1)
     assert errors == []

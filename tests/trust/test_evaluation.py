@@ -32,6 +32,13 @@ def test_blocks_injected_into_movielens_are_found_under_every_camouflage(moviele
     assert all(ok for _, _, ok in verdicts.values())
 
 
+def test_bot_groups_are_found_and_organic_bursts_are_not(movielens_graph):
+    case = evaluation.lockstep_case("MovieLens-100K", movielens_graph)
+    assert case.groups == 10 and case.precision >= 0.99 and case.recall >= 0.8
+    assert case.burst_false_positives <= 0.01
+    assert all(ok for _, _, ok in evaluation.lockstep_checks([case]).values())
+
+
 def test_checks_judge_only_densities_from_0_1():
     def case(density, f1, seconds=1.0):
         return evaluation.Case("g", "none", density, f1, f1, f1, seconds, 1_000_000)
@@ -47,7 +54,8 @@ def test_liveshop_eval_fraud_prints_every_case_and_the_targets_and_draws_the_cha
     assert result.exit_code == 0, result.output
     for camouflage in CAMOUFLAGES:
         assert camouflage in result.output
-    assert result.output.count("met ") == 2 and "missed" not in result.output
+    assert result.output.count("met ") == 5 and "missed" not in result.output
+    assert "lockstep detection" in result.output
     assert chart.read_bytes().startswith(b"\x89PNG")
     missing = CliRunner().invoke(app, ["eval", "fraud", "--data", str(tmp_path / "none.inter")])
     assert missing.exit_code == 2 and "missing" in missing.output

@@ -16,10 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from liveshop.trust import lockstep
 from liveshop.trust.fraudar import peel_in_time
 from liveshop.trust.injection import CAMOUFLAGES, Graph, dedupe, f1, inject, power_law
 
 DENSITIES = (0.05, 0.1, 0.2)
+TARGET_LOCKSTEP_PRECISION = 0.99
+TARGET_LOCKSTEP_RECALL = 0.8
+TARGET_BURST_FALSE_POSITIVES = 0.01
 TARGET_F1 = 0.9  # for densities ≥ 0.1, every camouflage
 TARGET_SECONDS_PER_M = 10.0
 
@@ -80,7 +84,7 @@ def checks(cases: list[Case]) -> dict[str, tuple[float, str, bool]]:
 
 
 def graphs(data: Path, *, synthetic_edges: int = 1_000_000, seed: int = 7) -> dict[str, Graph]:
-    return {"MovieLens-100K": movielens_graph(data), f"power law {synthetic_edges:,}": power_law(
+    return {"MovieLens-100K": movielens_graph(data), f"power law {synthetic_edges / 1e6:g}M edges": power_law(
         edges=synthetic_edges, seed=seed)}
 
 
@@ -109,3 +113,71 @@ def chart_png(cases: list[Case]) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class LockstepCase:
+    graph: str
+    precision: float
+    recall: float
+    f1: float
+    burst_false_positives: float  # share of the organic bursts' viewers flagged
+    groups: int
+    seconds: float
+    actions: int
+
+
+def lockstep_case(name: str, graph: Graph, *, groups: int = 10, members: int = 50, targets: int = 10,
+                  participation: float = 0.8, jitter: float = 240.0, bursts: int = 20, burst_size: int = 2_000,
+                  seed: int = 7) -> LockstepCase:
+    """The graph's own actions, plus `groups` bot groups (each member enters each of the group's
+    `targets` rooms with probability `participation`, within `jitter` seconds of the group's
+    moment for that room), plus `bursts` organic bursts (a popular room goes live: `burst_size`
+    viewers — some of the graph's accounts, mostly others — enter within ten minutes)."""
+    rng = np.random.default_rng(seed)
+    accounts, rooms, times = [graph.rows], [graph.cols], [graph.times]
+    first, last = float(graph.times.min()), float(graph.times.max())
+    next_id = graph.n_rows
+    bots = []
+    for _ in range(groups):
+        group = np.arange(next_id, next_id + members)
+        next_id += members
+        bots.append(group)
+        for room in rng.choice(graph.n_cols, targets, replace=False):
+            moment = rng.uniform(first, last)
+            present = group[rng.random(members) < participation]
+            accounts.append(present)
+            rooms.append(np.full(len(present), room))
+            times.append(moment + rng.uniform(0, jitter, len(present)))
+    popular = np.argsort(-np.bincount(graph.cols, minlength=graph.n_cols), kind="stable")[:bursts]
+    crowd = []
+    for room in popular:
+        audience = rng.choice(graph.n_rows + 100 * burst_size, burst_size, replace=False)
+        audience = np.where(audience < graph.n_rows, audience, audience + next_id)  # newcomers: ids of their own
+        crowd.append(audience)
+        moment = rng.uniform(first, last)
+        accounts.append(audience)
+        rooms.append(np.full(burst_size, room))
+        times.append(moment + rng.uniform(0, 600, burst_size))
+    a, r, t = np.concatenate(accounts), np.concatenate(rooms), np.concatenate(times)
+    started = time.perf_counter()
+    found = lockstep.detect(a, r, t)
+    seconds = time.perf_counter() - started
+    truth = np.concatenate(bots)
+    precision, recall, score = f1(found.accounts, truth)
+    burst_viewers = np.setdiff1d(np.unique(np.concatenate(crowd)), truth)
+    burst_fp = len(np.intersect1d(found.accounts, burst_viewers)) / len(burst_viewers)
+    return LockstepCase(name, precision, recall, score, burst_fp, len(found.groups), seconds, len(a))
+
+
+def lockstep_checks(cases: list[LockstepCase]) -> dict[str, tuple[float, str, bool]]:
+    precision = min(c.precision for c in cases)
+    recall = min(c.recall for c in cases)
+    burst = max(c.burst_false_positives for c in cases)
+    return {
+        "lockstep: worst precision": (precision, f"≥ {TARGET_LOCKSTEP_PRECISION}",
+                                      precision >= TARGET_LOCKSTEP_PRECISION),
+        "lockstep: worst recall": (recall, f"≥ {TARGET_LOCKSTEP_RECALL}", recall >= TARGET_LOCKSTEP_RECALL),
+        "lockstep: organic burst viewers flagged": (burst, f"≤ {TARGET_BURST_FALSE_POSITIVES:.0%}",
+                                                    burst <= TARGET_BURST_FALSE_POSITIVES),
+    }

@@ -146,6 +146,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         expiry_sweep_interval=3600,  # tests expire orders explicitly, with their own clock
         reminder_sweep_interval=3600,  # ... and send show reminders explicitly
         webhook_delivery_interval=3600,  # ... and deliver webhooks explicitly
+        guards=False,  # tests sign up hundreds of accounts from one address; tests/trust turns them on
         secret_key="test-secret-key-0123456789-abcdefghij",
     )
     values.update(overrides)

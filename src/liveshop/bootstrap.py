@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +25,7 @@ from liveshop.moderation.service import Moderation
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
+from liveshop.trust.guards import Guards
 
 if TYPE_CHECKING:
     from liveshop.realtime.bus import RedisRoomBus
@@ -46,6 +49,8 @@ class Services:
     live: LiveFigures
     # The feed's model, exposure ledger and traffic-pool sweeper.
     discovery: Discovery
+    # Limits on sign-ups and follows per address, device and account.
+    guards: Guards
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -114,6 +119,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         live=live,
         discovery=Discovery(db, clock, live, weights=settings.blend_weights,
                             retrain_seconds=settings.feed_retrain_seconds),
+        guards=Guards(hmac.new(settings.session_signing_key, b"trust fingerprints", hashlib.sha256).digest(),
+                      limits=settings.guard_limits, enabled=settings.guards),
         engine=engine,
         bus=bus,
     )

@@ -373,6 +373,7 @@ async def run_demo(
     settings = Settings(
         database_url=database_url, env="development", payment_timeout=120, expiry_sweep_interval=2,
         inventory_backend=inventory,  # type: ignore[arg-type]
+        guards=False,  # the simulated audience signs up and follows from this one machine
     )
     services = build_services(settings)
     await upgrade(services.db)

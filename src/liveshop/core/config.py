@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # A header an edge proxy sets to the viewer's region (e.g. CF-IPCountry), for guests and for
     # viewers who set none; unset: only regions viewers chose themselves.
     region_header: str | None = Field(default=None, max_length=64)
+    # Trust & safety's real-time guards on sign-ups and follows (trust/guards.py).
+    guards: bool = True
+    guard_limits: dict[str, int] = Field(default_factory=dict)
     auto_migrate: bool = True
     # Adds POST /api/v1/bench/echo, the same-stack baseline of `liveshop bench flash-sale`.
     bench_routes: bool = False
@@ -79,6 +82,11 @@ class Settings(BaseSettings):
         unknown = set(self.feed_weights) - {f.name for f in fields(BlendWeights)}
         if unknown:
             raise ValueError(f"LIVESHOP_FEED_WEIGHTS: unknown weights {sorted(unknown)}")
+        from liveshop.trust.guards import DEFAULT_LIMITS
+
+        unknown = set(self.guard_limits) - set(DEFAULT_LIMITS)
+        if unknown or any(v < 0 for v in self.guard_limits.values()):
+            raise ValueError(f"LIVESHOP_GUARD_LIMITS: unknown or negative limits {sorted(unknown) or self.guard_limits}")
         if self.inventory_backend == "redis" and not self.redis_url:
             raise ValueError("LIVESHOP_INVENTORY_BACKEND=redis needs LIVESHOP_REDIS_URL")
         if self.env == "production":

@@ -208,3 +208,15 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+DEVICE_HEADER = "X-Device-Id"
+
+
+def request_origin(request: Request) -> dict[str, str | None]:
+    """Where a request comes from, for limits per address and device: the connection's peer
+    address and the device (an app's `X-Device-Id`, else the browser's guest cookie)."""
+    from liveshop.core.ids import GUEST_COOKIE
+
+    device = request.headers.get(DEVICE_HEADER) or request.cookies.get(GUEST_COOKIE)
+    return {"ip": request.client.host if request.client else None, "device": device[:128] if device else None}

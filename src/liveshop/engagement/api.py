@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
+from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep, request_origin
 from liveshop.core.validation import MAX_ID, Body, Id, PathId, StrictInt, Text
 from liveshop.engagement import service
 
@@ -92,9 +92,11 @@ async def reservation_state(room_id: PathId, user: OptionalUser, services: Servi
 
 @router.post("/shops/{shop_id}/follow", response_model=FollowOut)
 async def follow(
-    shop_id: PathId, user: CurrentUser, services: ServicesDep,
+    shop_id: PathId, user: CurrentUser, services: ServicesDep, request: Request,
     room_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the room the viewer follows from")] = None,
 ) -> dict[str, Any]:
+    """Follow a shop. Follows per account, device and address are limited (429 `too_many_follows`)."""
+    services.guards.check("follow", now=services.clock.now().timestamp(), account=user.id, **request_origin(request))
     return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=True, room_id=room_id,
                                      now=services.clock.now())
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, StringConstraints
 
 from liveshop.core.auth import service
 from liveshop.core.auth.store import User
-from liveshop.core.http import SESSION_COOKIE, CurrentUser, ServicesDep
+from liveshop.core.http import SESSION_COOKIE, CurrentUser, ServicesDep, request_origin
 from liveshop.core.validation import Body, Text
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -42,7 +42,9 @@ def user_out(user: User) -> UserOut:
 
 
 @router.post("/users", status_code=201, response_model=UserOut)
-async def sign_up(body: SignUp, services: ServicesDep) -> UserOut:
+async def sign_up(body: SignUp, request: Request, services: ServicesDep) -> UserOut:
+    """Sign up. Sign-ups per address and device are limited (429 `too_many_signups`)."""
+    services.guards.check("signup", now=services.clock.now().timestamp(), **request_origin(request))
     user = await service.sign_up(
         services.db,
         username=body.username,

@@ -43,10 +43,11 @@ class Periodic:
     """One piece of work run again and again in the background, `every` seconds apart; a
     failure is logged and the next round tries again. `stop` cancels it."""
 
-    def __init__(self, name: str, work: Callable[[], Awaitable[Any]], every: float) -> None:
+    def __init__(self, name: str, work: Callable[[], Awaitable[Any]], every: float, *, first_after: float = 0.0) -> None:
         self.name = name
         self.work = work
         self.every = every
+        self.first_after = first_after  # seconds before the first round (work that can wait for a started server)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -61,6 +62,8 @@ class Periodic:
             self._task = None
 
     async def _run(self) -> None:
+        if self.first_after:
+            await asyncio.sleep(self.first_after)
         while True:
             try:
                 await self.work()

@@ -36,7 +36,8 @@ class ExposureBook:
         self._totals: dict[int, dict[str, float]] = {}
         self._received_unwritten: dict[int, float] = defaultdict(float)
         self._in_flight: dict[int, float] = {}  # being written: counted until the totals include it
-        self._flusher = Periodic("writing the feed's exposure ledger", self.flush, flush_seconds)
+        self._flusher = Periodic("writing the feed's exposure ledger", self.flush, flush_seconds,
+                                 first_after=flush_seconds)
         self._lock = asyncio.Lock()
 
     def book(self, shop_id: int, now: datetime, **amounts: float) -> None:
@@ -90,6 +91,8 @@ class ExposureBook:
 
     async def stop(self) -> None:
         await self._flusher.stop()
+        if not self._pending:
+            return
         try:
             await self.flush()
         except Exception:

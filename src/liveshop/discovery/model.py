@@ -59,7 +59,8 @@ class FeedModel:
         self.model: AffinityModel | None = None
         self._shops: np.ndarray | None = None  # the model's shop ids in factor order (lookalike targeting)
         self.last_run: TrainingRun | None = None
-        self._retrainer = Periodic("retraining the feed model", self.retrain, every_seconds)
+        self._retrainer = Periodic("retraining the feed model", self.retrain, every_seconds,
+                                   first_after=min(every_seconds, 2.0))
         self._lock = asyncio.Lock()
 
     async def retrain(self) -> TrainingRun | None:

@@ -77,7 +77,8 @@ class Discovery:
         self.model = FeedModel(db, clock, every_seconds=retrain_seconds)
         self.book = ExposureBook(db, clock)
         self.seen = SeenRecently()
-        self._sweeper = Periodic("moving rooms between traffic pools", self.sweep_pools, pool_seconds)
+        self._sweeper = Periodic("moving rooms between traffic pools", self.sweep_pools, pool_seconds,
+                                 first_after=pool_seconds)
 
     async def sweep_pools(self) -> int:
         return await sweep_pools(self.db, self.live, now=self.clock.now())

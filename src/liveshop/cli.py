@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -25,6 +26,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(bench_app, name="bench")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(eval_app, name="eval")
+trust_app = typer.Typer(help="Trust & safety: the detectors on this installation's own data.")
+app.add_typer(trust_app, name="trust")
 console = Console()
 
 
@@ -333,6 +336,45 @@ def eval_fraud(
     console.print(f"chart written to [bold]{chart}[/]")
     if missed:
         raise typer.Exit(1)
+
+
+@trust_app.command("scan")
+def trust_scan(
+    days: Annotated[int, typer.Option(min=1, max=90, help="how many days of follows and room joins to read")] = 7,
+    until: Annotated[datetime | None, typer.Option(help="the end of the period (UTC); default now")] = None,
+    database_url: DbOption = None,
+) -> None:
+    """Lockstep groups and the densest block of accounts × (host, hour) in the follows and room
+    joins of the last days: evidence for a review. Exit 1 if anything was found."""
+    from rich.progress import Progress
+
+    from liveshop.core.clock import SystemClock
+    from liveshop.core.db import Database
+    from liveshop.trust import scan
+
+    async def run():  # type: ignore[no-untyped-def]
+        db = Database(_settings(database_url).database_url)
+        try:
+            end = until.replace(tzinfo=until.tzinfo or UTC) if until else SystemClock().now()
+            return await scan.scan(db, now=end, days=days)
+        finally:
+            await db.dispose()
+
+    with Progress(console=console, transient=True) as progress:
+        progress.add_task("reading follows and joins, peeling, looking for lockstep", total=None)
+        findings = asyncio.run(run())
+    if not findings:
+        console.print(f"[green]nothing suspicious[/] in the last {days} days of follows and room joins")
+        return
+    table = Table(title=f"trust scan · last {days} days")
+    for column in ("graph", "finding", "accounts", "hosts", "evidence"):
+        table.add_column(column)
+    for f in findings:
+        shown = ", ".join(f.accounts[:8]) + (f" … (+{len(f.accounts) - 8})" if len(f.accounts) > 8 else "")
+        table.add_row(f.graph, f.kind, f"{len(f.accounts)}: {shown}", ", ".join(map(str, f.hosts[:10])),
+                      ", ".join(f"{k} {v}" for k, v in f.evidence.items()))
+    console.print(table)
+    raise typer.Exit(1)
 
 
 @app.command("verify-draw")

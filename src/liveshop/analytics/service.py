@@ -90,3 +90,9 @@ async def interactions(db: Database, *, since: datetime, kinds: Iterable[str],
                        limit: int = 2_000_000) -> list[tuple[str, int, str]]:
     async with db.transaction(write=False) as tx:
         return await store.interactions(tx.conn, since=since.timestamp(), kinds=kinds, limit=limit)
+
+
+async def timed_actions(db: Database, *, since: datetime, kind: str,
+                        limit: int = 5_000_000) -> list[tuple[str, int, float]]:
+    async with db.transaction(write=False) as tx:
+        return await store.timed_actions(tx.conn, since=since.timestamp(), kind=kind, limit=limit)

@@ -108,3 +108,11 @@ async def interactions(conn: AsyncConnection, *, since: float, kinds: Iterable[s
              .where(events.c.at >= since, events.c.kind.in_(list(kinds)), events.c.shop_id != 0)
              .order_by(events.c.id.desc()).limit(limit))
     return [(r.viewer, r.shop_id, r.kind) for r in await conn.execute(query)]
+
+
+async def timed_actions(conn: AsyncConnection, *, since: float, kind: str, limit: int) -> list[tuple[str, int, float]]:
+    """(viewer, shop, at) of the latest `limit` events of one kind since `since`."""
+    query = (select(events.c.viewer, events.c.shop_id, events.c.at)
+             .where(events.c.at >= since, events.c.kind == kind, events.c.shop_id != 0)
+             .order_by(events.c.id.desc()).limit(limit))
+    return [(r.viewer, r.shop_id, r.at) for r in await conn.execute(query)]

@@ -228,3 +228,8 @@ async def read_inbox(db: Database, *, user: User, ids: list[int] | None, now: da
     async with db.transaction() as tx:
         await store.mark_read(tx.conn, user.id, ids, now)
         return {"unread": await store.unread_count(tx.conn, user.id)}
+
+
+async def follow_edges(db: Database, *, since: datetime, limit: int = 5_000_000) -> list[tuple[int, int, datetime]]:
+    async with db.transaction(write=False) as tx:
+        return await store.follow_edges(tx.conn, since=since, limit=limit)

@@ -276,3 +276,11 @@ async def watched_seconds(conn: AsyncConnection, room_id: int, user_id: int) -> 
     row = (await conn.execute(select(watch_time.c.seconds).where(
         watch_time.c.room_id == room_id, watch_time.c.user_id == user_id))).first()
     return int(row[0]) if row else 0
+
+
+async def follow_edges(conn: AsyncConnection, *, since: datetime, limit: int) -> list[tuple[int, int, datetime]]:
+    """(user, shop, when) of the latest `limit` follows made since `since` — trust & safety's
+    follower → host graph."""
+    rows = await conn.execute(select(follows.c.user_id, follows.c.shop_id, follows.c.created_at)
+                              .where(follows.c.created_at >= since).order_by(follows.c.created_at.desc()).limit(limit))
+    return [(r.user_id, r.shop_id, r.created_at) for r in rows]

@@ -39,6 +39,7 @@ from liveshop.realtime.api import router as realtime_router
 from liveshop.referrals.api import router as referrals_router
 from liveshop.rooms.api import router as rooms_router
 from liveshop.schedules.api import router as schedules_router
+from liveshop.trust.api import router as trust_router
 from liveshop.web.pages import router as pages_router
 from liveshop.web.pages import static_files
 from liveshop.webhooks.api import router as webhooks_router
@@ -178,7 +179,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, discovery_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, discovery_router, trust_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

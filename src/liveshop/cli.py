@@ -342,6 +342,7 @@ def eval_fraud(
 def trust_scan(
     days: Annotated[int, typer.Option(min=1, max=90, help="how many days of follows and room joins to read")] = 7,
     until: Annotated[datetime | None, typer.Option(help="the end of the period (UTC); default now")] = None,
+    flag: Annotated[bool, typer.Option(help="put the accounts found in the admins' review queue")] = False,
     database_url: DbOption = None,
 ) -> None:
     """Lockstep groups and the densest block of accounts × (host, hour) in the follows and room
@@ -356,7 +357,13 @@ def trust_scan(
         db = Database(_settings(database_url).database_url)
         try:
             end = until.replace(tzinfo=until.tzinfo or UTC) if until else SystemClock().now()
-            return await scan.scan(db, now=end, days=days)
+            findings = await scan.scan(db, now=end, days=days)
+            if flag:
+                from liveshop.trust import service as trust
+
+                added = await trust.record_findings(db, findings, now=SystemClock().now())
+                console.print(f"{added} accounts put in the review queue")
+            return findings
         finally:
             await db.dispose()
 

@@ -20,6 +20,7 @@ from liveshop.realtime import store as realtime  # noqa: F401
 from liveshop.referrals import store as referrals  # noqa: F401
 from liveshop.rooms import store as rooms  # noqa: F401
 from liveshop.schedules import store as schedules  # noqa: F401
+from liveshop.trust import store as trust  # noqa: F401
 from liveshop.webhooks import store as webhooks  # noqa: F401
 
 __all__ = ["metadata"]

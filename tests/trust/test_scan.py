@@ -58,10 +58,13 @@ async def test_bought_followers_and_a_bot_audience_are_found_and_real_fans_are_n
 
     # The same from the command line, for the week that ends now (on this test's clock).
     result = await asyncio.to_thread(CliRunner().invoke, app, [
-        "trust", "scan", "--days", "8", "--until", clock.now().strftime("%Y-%m-%dT%H:%M:%S"),
+        "trust", "scan", "--days", "8", "--until", clock.now().strftime("%Y-%m-%dT%H:%M:%S"), "--flag",
         "--database-url", services.settings.database_url])
     assert result.exit_code == 1, result.output
     assert "lockstep" in result.output and "dense_block" in result.output and "aCrowd" not in result.output
+    assert "12 accounts put in the review queue" in result.output  # one flag per account, whatever found it
+    state = (await client.get(f"/api/v1/shops/{shops[0].shop_id}/follow")).json()
+    assert state["followers"] - state["real_followers"] == 12
 
 
 async def test_a_quiet_installation_has_nothing_to_report(client, services, clock, database_url):
@@ -71,3 +74,52 @@ async def test_a_quiet_installation_has_nothing_to_report(client, services, cloc
     assert await scan.scan(services.db, now=clock.now()) == []
     result = await asyncio.to_thread(CliRunner().invoke, app, ["trust", "scan", "--database-url", database_url])
     assert result.exit_code == 0 and "nothing suspicious" in result.output
+
+
+async def test_flagged_followers_leave_the_honest_count_until_an_admin_clears_them(client, services, clock):
+    from liveshop.trust import service as trust
+    from liveshop.trust.scan import Finding
+    from tests.helpers import admin, assert_problem
+
+    shop = await shop_with_room(client)
+    bots = [await account(client, "bot") for _ in range(3)]
+    fan = await account(client, "fan")
+    for follower in [*bots, fan]:
+        await client.post(f"/api/v1/shops/{shop.shop_id}/follow", headers=follower)
+    bot_ids = [f"u{await me(client, b)}" for b in bots]
+    state = (await client.get(f"/api/v1/shops/{shop.shop_id}/follow")).json()
+    assert (state["followers"], state["real_followers"]) == (4, 4)
+
+    finding = Finding("follows", "lockstep", bot_ids, [shop.shop_id], {"accounts": 3})
+    assert await trust.record_findings(services.db, [finding], now=clock.now()) == 3
+    assert await trust.record_findings(services.db, [finding], now=clock.now()) == 0  # once per account
+    state = (await client.get(f"/api/v1/shops/{shop.shop_id}/follow")).json()
+    assert (state["followers"], state["real_followers"]) == (4, 1)
+
+    root = await admin(client, services)
+    queue = (await client.get("/api/v1/trust/flags", headers=root)).json()
+    assert sorted(f["account"] for f in queue) == sorted(bot_ids)
+    assert queue[0]["evidence"]["hosts"] == [shop.shop_id] and queue[0]["kind"] == "lockstep"
+    assert_problem(await client.get("/api/v1/trust/flags", headers=fan), 403)
+    assert_problem(await client.get("/api/v1/trust/flags?status=weird", headers=root), 422)
+
+    # An admin clears one (genuine after all), confirms another; both are audited and reversible.
+    cleared = await client.post(f"/api/v1/trust/flags/{queue[0]['id']}/review", headers=root,
+                                json={"decision": "clear", "note": "a real customer, verified by phone"})
+    assert cleared.status_code == 200 and cleared.json()["status"] == "cleared"
+    confirmed = (await client.post(f"/api/v1/trust/flags/{queue[1]['id']}/review", headers=root,
+                                   json={"decision": "confirm"})).json()
+    assert confirmed["status"] == "confirmed"
+    state = (await client.get(f"/api/v1/shops/{shop.shop_id}/follow")).json()
+    assert state["real_followers"] == 2  # the cleared account counts again
+    reopened = (await client.post(f"/api/v1/trust/flags/{queue[0]['id']}/review", headers=root,
+                                  json={"decision": "reopen", "note": "new evidence"})).json()
+    assert [h["action"] for h in reopened["history"]] == ["flagged", "clear", "reopen"]
+    assert reopened["history"][1]["note"] == "a real customer, verified by phone"
+    assert (await client.get(f"/api/v1/shops/{shop.shop_id}/follow")).json()["real_followers"] == 1
+    assert_problem(await client.post("/api/v1/trust/flags/999999/review", headers=root,
+                                     json={"decision": "confirm"}), 404)
+    assert_problem(await client.post(f"/api/v1/trust/flags/{queue[0]['id']}/review", headers=root,
+                                     json={"decision": "ban"}), 422)
+    assert_problem(await client.post(f"/api/v1/trust/flags/{queue[0]['id']}/review", headers=fan,
+                                     json={"decision": "clear"}), 403)

@@ -40,6 +40,7 @@ class CommentOut(BaseModel):
 class FollowOut(BaseModel):
     following: bool
     followers: int
+    real_followers: int  # without accounts trust & safety flagged (open or confirmed)
 
 
 class ReservationOut(BaseModel):

@@ -150,7 +150,7 @@ async def follow_shop(db: Database, *, user: User, shop_id: int, follow: bool, n
                                                        analytics.user_viewer(user.id)))
         else:
             await store.unfollow(tx.conn, user.id, shop_id)
-        return {"following": follow, "followers": await store.follower_count(tx.conn, shop_id)}
+    return {"following": follow, **await follower_counts(db, shop_id)}
 
 
 async def followed_shops(db: Database, *, user: User | None, shop_ids: list[int]) -> set[int]:
@@ -165,7 +165,19 @@ async def follow_state(db: Database, *, user: User | None, shop_id: int) -> dict
         if await catalog_store.shop_by_id(tx.conn, shop_id) is None:
             raise ShopNotFound()
         following = user is not None and await store.is_following(tx.conn, user.id, shop_id)
-        return {"following": following, "followers": await store.follower_count(tx.conn, shop_id)}
+    return {"following": following, **await follower_counts(db, shop_id)}
+
+
+async def follower_counts(db: Database, shop_id: int) -> dict[str, int]:
+    """Followers, raw and honest: the honest count leaves out accounts trust & safety flagged
+    (open or confirmed; a cleared account counts again)."""
+    from liveshop.trust import service as trust
+
+    suspicious = await trust.suspicious_users(db)
+    async with db.transaction(write=False) as tx:
+        followers = await store.follower_count(tx.conn, shop_id)
+        fake = len(await store.followers_among(tx.conn, shop_id, sorted(suspicious))) if suspicious else 0
+    return {"followers": followers, "real_followers": followers - fake}
 
 
 async def send_due_reminders(db: Database, *, now: datetime, batch: int = 500) -> int:

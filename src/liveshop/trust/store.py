@@ -1,0 +1,85 @@
+"""The review queue: accounts a detector flagged, with the evidence, and every decision on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from liveshop.core.db import IdType, UTCDateTime, metadata
+
+flags = Table(
+    "trust_flags",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("account", String(40), nullable=False),  # "u<id>" or a guest "a<cookie>"
+    Column("graph", String(16), nullable=False),  # follows | joins
+    Column("kind", String(16), nullable=False),  # lockstep | dense_block
+    Column("evidence", Text, nullable=False),  # JSON: hosts, group size, scores
+    # open (flagged, counts excluded until reviewed) | confirmed (fake) | cleared (genuine)
+    Column("status", String(12), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("reviewed_by", IdType, ForeignKey("users.id"), nullable=True),
+    Column("reviewed_at", UTCDateTime(), nullable=True),
+    Index("ix_trust_flags_account", "account"),
+    Index("ix_trust_flags_status_id", "status", "id"),
+)
+
+audit = Table(
+    "trust_audit",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("flag_id", IdType, ForeignKey("trust_flags.id", ondelete="CASCADE"), nullable=False),
+    Column("actor_id", IdType, ForeignKey("users.id"), nullable=True),  # None: a detector
+    Column("action", String(16), nullable=False),  # flagged | confirm | clear | reopen
+    Column("note", String(500), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_trust_audit_flag_id", "flag_id"),
+)
+
+
+async def flagged_accounts(conn: AsyncConnection, accounts: list[str]) -> set[str]:
+    """Of these accounts, those with a flag that is open or confirmed (or cleared: not again)."""
+    if not accounts:
+        return set()
+    rows = await conn.execute(select(flags.c.account).where(flags.c.account.in_(accounts)))
+    return {r.account for r in rows}
+
+
+async def add_flag(conn: AsyncConnection, **values: Any) -> int:
+    row = (await conn.execute(insert(flags).values(**values).returning(flags.c.id))).one()
+    return int(row.id)
+
+
+async def add_audit(conn: AsyncConnection, **values: Any) -> None:
+    await conn.execute(insert(audit).values(**values))
+
+
+async def flag_by_id(conn: AsyncConnection, flag_id: int) -> dict[str, Any] | None:
+    row = (await conn.execute(select(flags).where(flags.c.id == flag_id))).first()
+    return dict(row._mapping) if row else None
+
+
+async def list_flags(conn: AsyncConnection, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+    query = select(flags).order_by(flags.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(flags.c.status == status)
+    return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+async def set_status(conn: AsyncConnection, flag_id: int, status: str, *, by: int, at: datetime) -> None:
+    await conn.execute(update(flags).where(flags.c.id == flag_id).values(status=status, reviewed_by=by, reviewed_at=at))
+
+
+async def history(conn: AsyncConnection, flag_id: int) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(audit).where(audit.c.flag_id == flag_id).order_by(audit.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+async def suspicious_users(conn: AsyncConnection) -> set[int]:
+    """Signed-in accounts whose flag is open or confirmed: left out of honest numbers."""
+    rows = await conn.execute(select(flags.c.account).where(flags.c.status.in_(("open", "confirmed")),
+                                                           flags.c.account.like("u%")))
+    return {int(r.account[1:]) for r in rows if r.account[1:].isdigit()}

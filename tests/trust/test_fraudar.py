@@ -80,3 +80,12 @@ def test_a_bought_block_that_arrives_within_the_hour_stands_out_in_time():
     block = peel_in_time(h.rows, h.cols, h.times, h.n_rows, h.n_cols, bucket_seconds=3600)
     assert f1(block.rows, injected.fraud_rows)[2] >= 0.9
     assert len(np.intersect1d(block.cols, injected.fraud_cols)) >= 90  # its targets, not (target, hour)s
+
+
+def test_repeated_visits_within_the_hour_are_one_edge():
+    from liveshop.trust.fraudar import bucketed
+
+    rows, cols, n, target = bucketed(np.array([1, 1, 1, 2]), np.array([5, 5, 5, 5]),
+                                     np.array([10.0, 20.0, 4000.0, 30.0]), 10, 3600.0)
+    assert sorted(zip(rows.tolist(), target[cols].tolist(), strict=True)) == [(1, 5), (1, 5), (2, 5)]
+    assert n == 2  # (5, first hour) and (5, second hour)

@@ -139,7 +139,9 @@ def bucketed(rows: np.ndarray, cols: np.ndarray, times: np.ndarray, n_cols: int,
     buckets = np.floor((times - times.min()) / bucket_seconds).astype(np.int64) if len(times) else times.astype(np.int64)
     spread = int(buckets.max()) + 1 if len(buckets) else 1
     keys, columns = np.unique(np.asarray(cols, dtype=np.int64) * spread + buckets, return_inverse=True)
-    return np.asarray(rows, dtype=np.int64), columns.astype(np.int64), len(keys), keys // spread
+    # One edge per account and (target, hour): a viewer reconnecting ten times in an hour is one visit.
+    pairs = np.unique(np.asarray(rows, dtype=np.int64) * len(keys) + columns.astype(np.int64))
+    return pairs // len(keys), pairs % len(keys), len(keys), keys // spread
 
 
 def peel_in_time(rows: np.ndarray, cols: np.ndarray, times: np.ndarray, n_rows: int, n_cols: int, *,

@@ -86,7 +86,7 @@ async def test_slow_mode_and_followers_only(client, clock):
                    "followers_only": False}, headers=viewer), 404)
     assert_problem(await say(client, shop.room_id, viewer, "hi"), 403, "followers_only")
     follow = await client.post(f"/api/v1/shops/{shop.shop_id}/follow", headers=viewer)
-    assert follow.json() == {"following": True, "followers": 1}
+    assert follow.json() == {"following": True, "followers": 1, "real_followers": 1}
     assert (await say(client, shop.room_id, viewer, "hi")).status_code == 201
     slow = assert_problem(await say(client, shop.room_id, viewer, "again"), 429, "slow_mode")
     assert 1 <= slow["retry_after_seconds"] <= 30

@@ -23,9 +23,9 @@ class Settings(BaseSettings):
     # durable by group commit (one node). redis: stock in Redis shared by many nodes, the
     # same group commit (needs redis_url). See docs/inventory.md.
     inventory_backend: Literal["sql", "memory", "redis"] = "sql"
-    # Prefix of every Redis key and channel, so installations (or tests) can share a server.
     # Connections each Redis client (stock engine, room bus) keeps at most; a burst waits for one.
     redis_max_connections: int = Field(default=64, ge=2, le=10_000)
+    # Prefix of every Redis key and channel, so installations (or tests) can share a server.
     redis_prefix: str = Field(default="liveshop:", min_length=1, max_length=64)
     # sql engine: seconds a node refuses a listing it saw sell out without asking the database.
     sold_out_flag_seconds: float = Field(default=1.0, ge=0, le=60)

@@ -86,13 +86,8 @@ async def shop_diagnosis(db: Database, live: LiveFigures, *, user: User, shop_id
         "window_days": live.window_days}
 
 
-async def interactions(db: Database, *, since: datetime, kinds: Iterable[str],
-                       limit: int = 2_000_000) -> list[tuple[str, int, str]]:
-    async with db.transaction(write=False) as tx:
-        return await store.interactions(tx.conn, since=since.timestamp(), kinds=kinds, limit=limit)
 
-
-async def timed_actions(db: Database, *, since: datetime, kind: str,
-                        limit: int = 5_000_000) -> list[tuple[str, int, float]]:
+async def actions(db: Database, *, since: datetime, kinds: Iterable[str],
+                  limit: int = 5_000_000) -> list[tuple[str, int, str, float]]:
     async with db.transaction(write=False) as tx:
-        return await store.timed_actions(tx.conn, since=since.timestamp(), kind=kind, limit=limit)
+        return await store.actions(tx.conn, since=since.timestamp(), kinds=kinds, limit=limit)

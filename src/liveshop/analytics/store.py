@@ -100,19 +100,12 @@ async def read_for_room(conn: AsyncConnection, room_id: int, shop_id: int, *, af
     return _events(await conn.execute(query))
 
 
-async def interactions(conn: AsyncConnection, *, since: float, kinds: Iterable[str],
-                       limit: int) -> list[tuple[str, int, str]]:
-    """(viewer, shop, kind) of the latest `limit` events of these kinds since `since` — what the
-    feed's affinity model learns from."""
-    query = (select(events.c.viewer, events.c.shop_id, events.c.kind)
+
+async def actions(conn: AsyncConnection, *, since: float, kinds: Iterable[str],
+                  limit: int) -> list[tuple[str, int, str, float]]:
+    """(viewer, shop, kind, at) of the latest `limit` events of these kinds since `since` — what
+    the feed's affinity model learns from and trust & safety's detectors read."""
+    query = (select(events.c.viewer, events.c.shop_id, events.c.kind, events.c.at)
              .where(events.c.at >= since, events.c.kind.in_(list(kinds)), events.c.shop_id != 0)
              .order_by(events.c.id.desc()).limit(limit))
-    return [(r.viewer, r.shop_id, r.kind) for r in await conn.execute(query)]
-
-
-async def timed_actions(conn: AsyncConnection, *, since: float, kind: str, limit: int) -> list[tuple[str, int, float]]:
-    """(viewer, shop, at) of the latest `limit` events of one kind since `since`."""
-    query = (select(events.c.viewer, events.c.shop_id, events.c.at)
-             .where(events.c.at >= since, events.c.kind == kind, events.c.shop_id != 0)
-             .order_by(events.c.id.desc()).limit(limit))
-    return [(r.viewer, r.shop_id, r.at) for r in await conn.execute(query)]
+    return [(r.viewer, r.shop_id, r.kind, r.at) for r in await conn.execute(query)]

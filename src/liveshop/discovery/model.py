@@ -44,8 +44,8 @@ class TrainingRun:
     seconds: float
 
 
-def pairs_of(rows: Iterable[tuple[str, int, str]]) -> list[tuple[str, int]]:
-    return [(viewer, shop) for viewer, shop, kind in rows for _ in range(WEIGHTS.get(kind, 0))]
+def pairs_of(rows: Iterable[tuple[str, int, str, float]]) -> list[tuple[str, int]]:
+    return [(viewer, shop) for viewer, shop, kind, _ in rows for _ in range(WEIGHTS.get(kind, 0))]
 
 
 class FeedModel:
@@ -67,8 +67,8 @@ class FeedModel:
         async with self._lock:
             now = self.clock.now()
             started = time.perf_counter()
-            rows = await analytics.interactions(self.db, since=now - timedelta(days=self.window_days),
-                                                kinds=WEIGHTS, limit=self.max_events)
+            rows = await analytics.actions(self.db, since=now - timedelta(days=self.window_days),
+                                           kinds=WEIGHTS, limit=self.max_events)
             pairs = pairs_of(rows)
             if len(pairs) < MIN_INTERACTIONS:
                 return None

@@ -77,7 +77,8 @@ def scan_actions(graph: str, accounts: Sequence[str], hosts: Sequence[int], time
 async def scan(db: Database, *, now: datetime, days: int = 7) -> list[Finding]:
     since = now - timedelta(days=days)
     follows = await engagement.follow_edges(db, since=since)
-    joins = await analytics.timed_actions(db, since=since, kind=ev.JOIN)
+    joins = await analytics.actions(db, since=since, kinds=(ev.JOIN,))
     return (scan_actions("follows", [ev.user_viewer(u) for u, _, _ in follows], [s for _, s, _ in follows],
                          [t.timestamp() for _, _, t in follows])
-            + scan_actions("joins", [v for v, _, _ in joins], [s for _, s, _ in joins], [t for _, _, t in joins]))
+            + scan_actions("joins", [v for v, _, _, _ in joins], [s for _, s, _, _ in joins],
+                           [t for _, _, _, t in joins]))

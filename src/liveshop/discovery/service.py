@@ -38,7 +38,7 @@ from liveshop.catalog.errors import ShopNotFound
 from liveshop.core.auth.store import User
 from liveshop.core.clock import Clock
 from liveshop.core.db import Database
-from liveshop.core.errors import PermissionDenied
+from liveshop.core.errors import LiveshopError, PermissionDenied
 from liveshop.core.ids import GUEST_ID, channel_visitor
 from liveshop.core.tasks import Periodic
 from liveshop.discovery import boosts as boost_rules
@@ -415,11 +415,20 @@ MAX_BOOST_WINDOW = timedelta(days=7)
 MAX_SPLASH_WINDOW = timedelta(days=3)
 
 
+async def _as_merchant(conn: Any, user: User, shop_id: int, *, hidden: LiveshopError, doing: str) -> None:
+    """Traffic is bought and cancelled by the shop's merchant: the shop's other crew (and its
+    bases' operators) get 403; anyone who may not even read the shop's numbers gets `hidden` (404)."""
+    if await catalog_store.staff_role(conn, shop_id, user.id) == "merchant":
+        return
+    if not await can_read_numbers(conn, user, shop_id):
+        raise hidden
+    raise PermissionDenied(f"Only the shop's merchant {doing}")
+
+
 async def _merchant_room(conn: Any, user: User, shop_id: int, room_id: int) -> Room:
-    if await catalog_store.staff_role(conn, shop_id, user.id) != "merchant":
-        if await catalog_store.shop_by_id(conn, shop_id) is None or not await can_read_numbers(conn, user, shop_id):
-            raise ShopNotFound()
-        raise PermissionDenied("Only the shop's merchant buys traffic")
+    if await catalog_store.shop_by_id(conn, shop_id) is None:
+        raise ShopNotFound()
+    await _as_merchant(conn, user, shop_id, hidden=ShopNotFound(), doing="buys traffic")
     room = await rooms_store.room_by_id(conn, room_id)
     if room is None or room.shop_id != shop_id:
         raise NotRoomOfShop()
@@ -455,10 +464,9 @@ def _check_window(starts: datetime, ends: datetime, now: datetime, longest: time
 async def cancel_boost(db: Database, *, user: User, boost_id: int) -> dict[str, Any]:
     async with db.transaction() as tx:
         boost = await store.boost_by_id(tx.conn, boost_id)
-        if boost is None or not await can_read_numbers(tx.conn, user, boost["shop_id"]):
+        if boost is None:
             raise BoostNotFound()
-        if await catalog_store.staff_role(tx.conn, boost["shop_id"], user.id) != "merchant":
-            raise PermissionDenied("Only the shop's merchant cancels its boosts")
+        await _as_merchant(tx.conn, user, boost["shop_id"], hidden=BoostNotFound(), doing="cancels its boosts")
         await store.cancel_boost(tx.conn, boost_id)
         return boost_rules.boost_view(await store.boost_by_id(tx.conn, boost_id) or boost)
 
@@ -476,10 +484,9 @@ async def create_splash(db: Database, *, user: User, shop_id: int, room_id: int,
 async def cancel_splash(db: Database, *, user: User, splash_id: int) -> dict[str, Any]:
     async with db.transaction() as tx:
         splash = await store.splash_by_id(tx.conn, splash_id)
-        if splash is None or not await can_read_numbers(tx.conn, user, splash["shop_id"]):
+        if splash is None:
             raise SplashNotFound()
-        if await catalog_store.staff_role(tx.conn, splash["shop_id"], user.id) != "merchant":
-            raise PermissionDenied("Only the shop's merchant cancels its placements")
+        await _as_merchant(tx.conn, user, splash["shop_id"], hidden=SplashNotFound(), doing="cancels its placements")
         await store.cancel_splash(tx.conn, splash_id)
         return boost_rules.splash_view(await store.splash_by_id(tx.conn, splash_id) or splash)
 

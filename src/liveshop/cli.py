@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -238,6 +239,19 @@ def _number(value: float | int | None) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
 
 
+def _verdicts(checks: dict[str, tuple[float, str, bool]], chart: Path, png: bytes, *,
+              shown: Callable[[str, float], str]) -> None:
+    """An evaluation's end: each target met or missed, the chart written, exit 1 if one was missed."""
+    missed = 0
+    for label, (value, target, ok) in checks.items():
+        console.print(f"{'[green]met[/]' if ok else '[red]missed[/]'}  {label}: {shown(label, value)} (target {target})")
+        missed += not ok
+    chart.write_bytes(png)
+    console.print(f"chart written to [bold]{chart}[/]")
+    if missed:
+        raise typer.Exit(1)
+
+
 @eval_app.command("feed")
 def eval_feed(
     data: Annotated[Path, typer.Option(help="MovieLens-100K interactions (make data/ml-100k/ml-100k.inter)")] = Path(
@@ -271,15 +285,8 @@ def eval_feed(
     for name, values in report["rankers"].items():  # type: ignore[attr-defined]
         table.add_row(name, *(f"{values[m]:.4f}" for m in metrics))
     console.print(table)
-    missed = 0
-    for label, (value, target, ok) in report["checks"].items():  # type: ignore[attr-defined]
-        shown = f"{value:.2f}×" if "÷" in label else f"{value:.1%}"
-        console.print(f"{'[green]met[/]' if ok else '[red]missed[/]'}  {label}: {shown} (target {target})")
-        missed += not ok
-    chart.write_bytes(evaluation.chart_png(report))
-    console.print(f"chart written to [bold]{chart}[/]")
-    if missed:
-        raise typer.Exit(1)
+    _verdicts(report["checks"], chart, evaluation.chart_png(report),  # type: ignore[arg-type]
+              shown=lambda label, value: f"{value:.2f}×" if "÷" in label else f"{value:.1%}")
 
 
 @eval_app.command("fraud")
@@ -327,15 +334,8 @@ def eval_fraud(
         table.add_row(c.graph, f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}",
                       f"{c.burst_false_positives:.2%}", str(c.groups), f"{c.seconds:.2f}", f"{c.actions:,}")
     console.print(table)
-    missed = 0
-    verdicts = evaluation.checks(cases) | evaluation.lockstep_checks(locksteps)
-    for label, (value, target, ok) in verdicts.items():
-        console.print(f"{'[green]met[/]' if ok else '[red]missed[/]'}  {label}: {value:.3f} (target {target})")
-        missed += not ok
-    chart.write_bytes(evaluation.chart_png(cases))
-    console.print(f"chart written to [bold]{chart}[/]")
-    if missed:
-        raise typer.Exit(1)
+    _verdicts(evaluation.checks(cases) | evaluation.lockstep_checks(locksteps), chart, evaluation.chart_png(cases),
+              shown=lambda label, value: f"{value:.3f}")
 
 
 @trust_app.command("scan")

@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services.event_log.start()
         services.live.start()
         services.discovery.start()
+        services.sightings.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
         background = [
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             if services.engine:
                 await services.engine.stop()
             await services.discovery.stop()
+            await services.sightings.stop()
             await services.live.stop()
             try:
                 await services.event_log.stop()  # writes what is still buffered

@@ -26,6 +26,7 @@ from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
 from liveshop.trust.guards import Guards
+from liveshop.trust.signals import Sightings
 
 if TYPE_CHECKING:
     from liveshop.realtime.bus import RedisRoomBus
@@ -51,6 +52,8 @@ class Services:
     discovery: Discovery
     # Limits on sign-ups and follows per address, device and account.
     guards: Guards
+    # Which device and address each account acts from (written in batches).
+    sightings: Sightings
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -101,6 +104,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     event_log = EventLog(db)
     db.listeners.append(event_log.observe)
     live = LiveFigures(db, clock)
+    guards = Guards(hmac.new(settings.session_signing_key, b"trust fingerprints", hashlib.sha256).digest(),
+                    limits=settings.guard_limits, enabled=settings.guards)
     return Services(
         settings=settings,
         db=db,
@@ -119,8 +124,9 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         live=live,
         discovery=Discovery(db, clock, live, weights=settings.blend_weights,
                             retrain_seconds=settings.feed_retrain_seconds),
-        guards=Guards(hmac.new(settings.session_signing_key, b"trust fingerprints", hashlib.sha256).digest(),
-                      limits=settings.guard_limits, enabled=settings.guards),
+        guards=guards,
+        sightings=Sightings(db, clock, guards.fingerprint, ip_retention_days=settings.trust_ip_retention_days,
+                            keep_days=settings.trust_sightings_days),
         engine=engine,
         bus=bus,
     )

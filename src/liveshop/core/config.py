@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # Trust & safety's real-time guards on sign-ups and follows (trust/guards.py).
     guards: bool = True
     guard_limits: dict[str, int] = Field(default_factory=dict)
+    # Days a raw network address is kept beside its hash in trust & safety's sightings; after
+    # that only the keyed hash remains. Sightings themselves go after `trust_sightings_days`.
+    trust_ip_retention_days: int = Field(default=7, ge=0, le=90)
+    trust_sightings_days: int = Field(default=180, ge=1, le=3650)
     auto_migrate: bool = True
     # Adds POST /api/v1/bench/echo, the same-stack baseline of `liveshop bench flash-sale`.
     bench_routes: bool = False

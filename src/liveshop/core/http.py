@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveshop.bootstrap import Services
@@ -213,9 +214,10 @@ class BodySizeLimit:
 DEVICE_HEADER = "X-Device-Id"
 
 
-def request_origin(request: Request) -> dict[str, str | None]:
+def request_origin(request: HTTPConnection) -> dict[str, str | None]:
     """Where a request comes from, for limits per address and device: the connection's peer
-    address and the device (an app's `X-Device-Id`, else the browser's guest cookie)."""
+    address and the device (an app's `X-Device-Id`, else the browser's guest cookie); for
+    trust & safety's guards and sightings. Works for WebSockets too."""
     from liveshop.core.ids import GUEST_COOKIE
 
     device = request.headers.get(DEVICE_HEADER) or request.cookies.get(GUEST_COOKIE)

@@ -49,9 +49,11 @@ class ReservationOut(BaseModel):
 
 
 @router.post("/rooms/{room_id}/comments", status_code=201, response_model=CommentOut)
-async def post_comment(room_id: PathId, body: CommentIn, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
+async def post_comment(room_id: PathId, body: CommentIn, user: CurrentUser, services: ServicesDep,
+                       request: Request) -> dict[str, Any]:
     """Chat. Refused with a reason when the author is muted or banned, the room is in
     followers-only or slow mode, messages come too fast, or the text contains a banned word."""
+    services.sightings.saw(user.id, "comment", request_origin(request))
     return await service.post_comment(
         services.db, services.moderation, user=user, room_id=room_id, text=body.text, now=services.clock.now()
     )
@@ -97,7 +99,9 @@ async def follow(
     room_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="the room the viewer follows from")] = None,
 ) -> dict[str, Any]:
     """Follow a shop. Follows per account, device and address are limited (429 `too_many_follows`)."""
-    services.guards.check("follow", now=services.clock.now().timestamp(), account=user.id, **request_origin(request))
+    origin = request_origin(request)
+    services.guards.check("follow", now=services.clock.now().timestamp(), account=user.id, **origin)
+    services.sightings.saw(user.id, "follow", origin)
     return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=True, room_id=room_id,
                                      now=services.clock.now())
 

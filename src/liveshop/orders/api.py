@@ -7,11 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from liveshop.core.http import CurrentBuyerId, CurrentUser, ServicesDep
-from liveshop.core.validation import Body, Id, PathId, StrictInt
+from liveshop.core.http import CurrentBuyerId, CurrentUser, ServicesDep, request_origin
+from liveshop.core.validation import Body, Id, PathId, StrictInt, Text
 from liveshop.orders import checkout, service
 from liveshop.orders.errors import IdempotencyKeyRequired
 from liveshop.orders.service import order_view
+from liveshop.trust.signals import hash_address
 
 router = APIRouter(prefix="/api/v1", tags=["orders"])
 
@@ -21,6 +22,17 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,64}$")
 class OrderIn(Body):
     listing_id: Id
     quantity: StrictInt = Field(ge=1, le=99)
+
+
+class ShippingAddress(Body):
+    recipient: Text(40)  # type: ignore[valid-type]
+    phone: str = Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")
+    region: Text(60)  # type: ignore[valid-type]  # province / city / district
+    line: Text(200)  # type: ignore[valid-type]  # street, building, door
+
+
+class PayIn(Body):
+    shipping_address: ShippingAddress | None = None
 
 
 class PriceLine(BaseModel):
@@ -141,12 +153,17 @@ async def refund_order(order_id: PathId, user: CurrentUser, services: ServicesDe
 
 
 @router.post("/orders/{order_id}/pay", response_model=PaymentOut)
-async def pay(order_id: PathId, user: CurrentUser, services: ServicesDep) -> dict[str, Any]:
-    """Start paying with the configured provider; open `checkout_url` to complete it."""
+async def pay(order_id: PathId, user: CurrentUser, services: ServicesDep, request: Request,
+              body: PayIn | None = None) -> dict[str, Any]:
+    """Start paying with the configured provider; open `checkout_url` to complete it. The
+    shipping address, when given, is kept only as a keyed hash (trust & safety's brushing rules)."""
     provider = services.payments.default
+    address = body.shipping_address if body else None
     order, payment = await checkout.start_payment(
-        services.db, user=user, order_id=order_id, provider=provider, now=services.clock.now()
+        services.db, user=user, order_id=order_id, provider=provider, now=services.clock.now(),
+        address_hash=hash_address(services.guards.fingerprint, address.region, address.line) if address else None,
     )
+    services.sightings.saw(user.id, "pay", request_origin(request))
     return {
         "payment_id": payment.id,
         "provider": payment.provider,
@@ -164,6 +181,6 @@ async def payment_webhook(provider: str, request: Request, services: ServicesDep
     chosen = services.payments.get(provider[:32])
     payment, order = await checkout.handle_webhook(
         services.db, provider=chosen, headers=request.headers, body=await request.body(),
-        now=services.clock.now(),
+        now=services.clock.now(), fingerprint=services.guards.fingerprint,
     )
     return {"payment_status": payment.status, "order_id": order.id, "order_status": order.status}

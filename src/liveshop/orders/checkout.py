@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -29,9 +29,11 @@ from liveshop.realtime.events import my_order_event, publish_best_effort, publis
 
 
 async def start_payment(
-    db: Database, *, user: User, order_id: int, provider: PaymentProvider, now: datetime
+    db: Database, *, user: User, order_id: int, provider: PaymentProvider, now: datetime,
+    address_hash: str | None = None,
 ) -> tuple[Order, Payment]:
-    """Open (or reuse) a checkout for the buyer's pending order.
+    """Open (or reuse) a checkout for the buyer's pending order, shipping to the address
+    whose hash is given (the latest one given counts).
 
     An order whose time is up is expired on the spot (its stock goes back on sale) and the
     buyer is told so; that expiry commits even though the answer is an error.
@@ -46,6 +48,8 @@ async def start_payment(
         if too_late:
             await close_unpaid(tx, order, to_status="expired", now=now)
         else:
+            if address_hash and address_hash != order.address_hash:
+                order = await store.set_address_hash(tx.conn, order.id, address_hash)
             payment = await store.open_payment_of(tx.conn, order_id)
             if payment is None or payment.provider != provider.name:
                 payment = await store.insert_payment(
@@ -65,9 +69,11 @@ async def start_payment(
 
 
 async def handle_webhook(
-    db: Database, *, provider: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime
+    db: Database, *, provider: PaymentProvider, headers: Mapping[str, str], body: bytes, now: datetime,
+    fingerprint: Callable[[str, str], str] | None = None,
 ) -> tuple[Payment, Order]:
-    """Apply a provider's signed event once. Bad signature, stale or repeated event → nothing changes."""
+    """Apply a provider's signed event once. Bad signature, stale or repeated event → nothing changes.
+    The paying instrument's fingerprint is kept as a keyed hash (`fingerprint`) for trust & safety."""
     event = provider.parse_webhook(headers, body, now=now)
     try:
         async with db.transaction() as tx:
@@ -80,6 +86,8 @@ async def handle_webhook(
             # The order's row first, as applying coupons does: the two never wait on each other.
             order = await store.order_by_id(tx.conn, payment.order_id, for_update=True)
             assert order is not None
+            if event.instrument and fingerprint is not None:
+                await store.set_instrument_hash(tx.conn, payment.id, fingerprint("instrument", event.instrument))
             if event.type == "payment.failed":
                 await store.set_payment_status(
                     tx.conn, payment.id, from_status="created", to_status="failed", now=now

@@ -29,6 +29,9 @@ class PaymentEvent:
     provider_ref: str
     amount_cents: int
     currency: str
+    # The provider's own fingerprint of the card or wallet that paid (the same card gives the
+    # same fingerprint whoever uses it), when it sends one; trust & safety keeps a keyed hash.
+    instrument: str | None = None
 
 
 class PaymentProvider(Protocol):
@@ -60,14 +63,20 @@ class SandboxProvider:
         return hmac.new(self._secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
 
     def signed_event(
-        self, *, provider_ref: str, amount_cents: int, currency: str, succeeded: bool, now: datetime
+        self, *, provider_ref: str, amount_cents: int, currency: str, succeeded: bool, now: datetime,
+        card: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
-        """What the sandbox 'bank' sends when the buyer presses Pay (or Fail) on its page."""
+        """What the sandbox 'bank' sends when the buyer presses Pay (or Fail) on its page; with
+        the card's fingerprint, as real providers send one (Stripe's `card.fingerprint`)."""
+        data: dict[str, object] = {"reference": provider_ref, "amount_cents": amount_cents, "currency": currency}
+        if card:
+            digits = "".join(c for c in card if c.isdigit())
+            data["instrument"] = "card_" + hashlib.sha256(self._secret + b"card:" + digits.encode()).hexdigest()[:24]
         body = orjson.dumps(
             {
                 "id": new_secret("evt_", 12),
                 "type": "payment.succeeded" if succeeded else "payment.failed",
-                "data": {"reference": provider_ref, "amount_cents": amount_cents, "currency": currency},
+                "data": data,
             }
         )
         ts = int(now.timestamp())
@@ -97,6 +106,7 @@ class SandboxProvider:
                 provider_ref=str(data["reference"])[:64],
                 amount_cents=int(data["amount_cents"]),
                 currency=str(data["currency"])[:3],
+                instrument=str(data["instrument"])[:64] if data.get("instrument") else None,
             )
         except (KeyError, TypeError, ValueError, orjson.JSONDecodeError) as exc:
             raise BadWebhookSignature("Signed, but not a payment event we understand") from exc

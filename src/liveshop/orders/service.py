@@ -33,7 +33,8 @@ from liveshop.realtime.events import my_order_event, publish_private
 from liveshop.rooms.errors import RoomEnded, RoomNotLive
 from liveshop.rooms.service import access_room, get_public_room
 
-_VIEW_FIELDS = tuple(name for name in Order.__slots__ if name not in ("request_fingerprint", "idempotency_key"))
+_VIEW_FIELDS = tuple(name for name in Order.__slots__
+                     if name not in ("request_fingerprint", "idempotency_key", "address_hash"))
 
 
 def order_view(order: Order, discounts: list[dict[str, Any]] | None = None) -> dict[str, Any]:

@@ -51,6 +51,8 @@ orders = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("paid_at", UTCDateTime(), nullable=True),
     Column("closed_at", UTCDateTime(), nullable=True),
+    # Trust & safety: a keyed hash of the shipping address given at checkout (never the address).
+    Column("address_hash", String(32), nullable=True),
     UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_idempotency_key"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     CheckConstraint("total_cents = subtotal_cents - discount_cents", name="total_adds_up"),
@@ -59,6 +61,7 @@ orders = Table(
     Index("ix_orders_listing_id", "listing_id"),
     Index("ix_orders_shop_id", "shop_id"),
     Index("ix_orders_room_id", "room_id"),
+    Index("ix_orders_address_hash", "address_hash"),
 )
 
 payments = Table(
@@ -74,7 +77,10 @@ payments = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Trust & safety: a keyed hash of the provider's fingerprint of the card or wallet that paid.
+    Column("instrument_hash", String(32), nullable=True),
     Index("ix_payments_order_id", "order_id"),
+    Index("ix_payments_instrument_hash", "instrument_hash"),
 )
 
 # The discount lines of an order's price breakdown: coupons, subsidies, a lucky-bag prize.
@@ -124,6 +130,7 @@ class Order:
     expires_at: datetime
     paid_at: datetime | None
     closed_at: datetime | None
+    address_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +144,7 @@ class Payment:
     status: str
     created_at: datetime
     updated_at: datetime
+    instrument_hash: str | None = None
 
 
 def _order(row) -> Order:  # type: ignore[no-untyped-def]
@@ -342,6 +350,16 @@ async def payment_by_ref(conn: AsyncConnection, provider: str, ref: str) -> Paym
         )
     ).first()
     return _payment(row) if row else None
+
+
+async def set_address_hash(conn: AsyncConnection, order_id: int, address_hash: str) -> Order:
+    row = (await conn.execute(update(orders).where(orders.c.id == order_id).values(address_hash=address_hash)
+                              .returning(*orders.c))).one()
+    return _order(row)
+
+
+async def set_instrument_hash(conn: AsyncConnection, payment_id: int, instrument_hash: str) -> None:
+    await conn.execute(update(payments).where(payments.c.id == payment_id).values(instrument_hash=instrument_hash))
 
 
 async def set_payment_status(

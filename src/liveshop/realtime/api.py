@@ -14,7 +14,7 @@ from starlette.websockets import WebSocketDisconnect
 from liveshop.analytics.events import channel_presence
 from liveshop.bootstrap import Services
 from liveshop.core.errors import NotFound
-from liveshop.core.http import SESSION_COOKIE, ServicesDep, viewer_id
+from liveshop.core.http import SESSION_COOKIE, ServicesDep, request_origin, viewer_id
 from liveshop.core.ids import GUEST_COOKIE
 from liveshop.core.validation import MAX_ID, PathId
 from liveshop.rooms.service import public_room
@@ -40,6 +40,8 @@ async def room_socket(websocket: WebSocket, room_id: int, since: int | None = No
             return
     await websocket.accept()
     user_id = viewer_id(services, websocket.cookies.get(SESSION_COOKIE))
+    if user_id is not None:
+        services.sightings.saw(user_id, "join", request_origin(websocket))
     visitor, source = channel_presence(user_id, websocket.cookies.get(GUEST_COOKIE), websocket.query_params.get("src"))
     conn, first = await services.hub.subscribe(room_id, since, user_id=user_id, visitor=visitor, source=source)
 

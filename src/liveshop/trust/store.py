@@ -14,9 +14,12 @@ flags = Table(
     "trust_flags",
     metadata,
     Column("id", IdType, primary_key=True, autoincrement=True),
-    Column("account", String(40), nullable=False),  # "u<id>" or a guest "a<cookie>"
-    Column("graph", String(16), nullable=False),  # follows | joins
-    Column("kind", String(16), nullable=False),  # lockstep | dense_block
+    # What is flagged: an account, a room (its orders look brushed) or a shop (payouts held).
+    Column("subject", String(8), nullable=False, server_default="account"),
+    # The subject's key: an account "u<id>" or a guest "a<cookie>"; a room "r<id>"; a shop "s<id>".
+    Column("account", String(40), nullable=False),
+    Column("graph", String(16), nullable=False),  # follows | joins | orders | payments | devices | rooms | review
+    Column("kind", String(20), nullable=False),  # lockstep | dense_block | shared_address | … (docs/trust.md)
     Column("evidence", Text, nullable=False),  # JSON: hosts, group size, scores
     # open (flagged, counts excluded until reviewed) | confirmed (fake) | cleared (genuine)
     Column("status", String(12), nullable=False),
@@ -25,6 +28,25 @@ flags = Table(
     Column("reviewed_at", UTCDateTime(), nullable=True),
     Index("ix_trust_flags_account", "account"),
     Index("ix_trust_flags_status_id", "status", "id"),
+    Index("ix_trust_flags_subject_status", "subject", "status"),
+)
+
+# Who acted from which device and network address (signals.py): one row per account, action,
+# device and address per hour. The raw address is kept for `ip_retention_days` (an admin looking
+# into a case), the keyed hashes for as long as the row lives.
+sightings = Table(
+    "trust_sightings",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("user_id", IdType, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(12), nullable=False),  # signup | login | follow | comment | join | pay
+    Column("device_hash", String(32), nullable=True),
+    Column("ip_hash", String(32), nullable=True),
+    Column("ip", String(45), nullable=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_trust_sightings_user_id", "user_id"),
+    Index("ix_trust_sightings_device_hash_at", "device_hash", "at"),
+    Index("ix_trust_sightings_at", "at"),
 )
 
 audit = Table(

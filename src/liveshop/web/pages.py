@@ -308,6 +308,7 @@ async def sandbox_complete(
     ref: PaymentRef,
     outcome: Annotated[Literal["succeeded", "failed"], Form()],
     services: ServicesDep,
+    card: Annotated[str, Form(max_length=30, pattern=r"^[0-9 ]*$")] = "",
 ) -> Response:
     """The sandbox 'bank': signs the outcome as its webhook and delivers it through the same
     verification path as POST /api/v1/payments/sandbox/webhook, then sends the buyer back."""
@@ -315,10 +316,11 @@ async def sandbox_complete(
     now = services.clock.now()
     body, headers = services.sandbox.signed_event(
         provider_ref=ref, amount_cents=payment.amount_cents, currency=payment.currency,
-        succeeded=outcome == "succeeded", now=now,
+        succeeded=outcome == "succeeded", now=now, card=card or None,
     )
     try:
-        await checkout.handle_webhook(services.db, provider=services.sandbox, headers=headers, body=body, now=now)
+        await checkout.handle_webhook(services.db, provider=services.sandbox, headers=headers, body=body, now=now,
+                                      fingerprint=services.guards.fingerprint)
     except LiveshopError:
         pass  # the order page shows the outcome either way
     return RedirectResponse(f"/rooms/{order.room_id}?order={order.id}", status_code=303)

@@ -52,11 +52,12 @@ async def sign_up(body: SignUp, request: Request, services: ServicesDep) -> User
         passwords=services.passwords,
         now=services.clock.now(),
     )
+    services.sightings.saw(user.id, "signup", request_origin(request))
     return user_out(user)
 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut)
-async def log_in(body: LogIn, services: ServicesDep, response: Response) -> SessionOut:
+async def log_in(body: LogIn, services: ServicesDep, request: Request, response: Response) -> SessionOut:
     """Returns a bearer token; also sets it as an HttpOnly cookie for the pages."""
     token, user = await service.log_in(
         services.db,
@@ -67,6 +68,7 @@ async def log_in(body: LogIn, services: ServicesDep, response: Response) -> Sess
         ttl_seconds=services.settings.session_ttl,
         signing_key=services.signing_key,
     )
+    services.sightings.saw(user.id, "login", request_origin(request))
     response.set_cookie(
         SESSION_COOKIE,
         token,

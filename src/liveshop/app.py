@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services.live.start()
         services.discovery.start()
         services.sightings.start()
+        services.suspects.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
         background = [
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 await services.engine.stop()
             await services.discovery.stop()
             await services.sightings.stop()
+            await services.suspects.stop()
             await services.live.stop()
             try:
                 await services.event_log.stop()  # writes what is still buffered

@@ -26,6 +26,7 @@ from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
 from liveshop.realtime.hub import RoomHub
 from liveshop.trust.guards import Guards
+from liveshop.trust.risk import Suspects
 from liveshop.trust.signals import Sightings
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class Services:
     guards: Guards
     # Which device and address each account acts from (written in batches).
     sightings: Sightings
+    # This node's copy of the flagged accounts, rooms and shops (the feed, pools, big screen).
+    suspects: Suspects
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -104,6 +107,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     event_log = EventLog(db)
     db.listeners.append(event_log.observe)
     live = LiveFigures(db, clock)
+    suspects = Suspects(db, clock)
     guards = Guards(hmac.new(settings.session_signing_key, b"trust fingerprints", hashlib.sha256).digest(),
                     limits=settings.guard_limits, enabled=settings.guards)
     return Services(
@@ -123,10 +127,11 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         event_log=event_log,
         live=live,
         discovery=Discovery(db, clock, live, weights=settings.blend_weights,
-                            retrain_seconds=settings.feed_retrain_seconds),
+                            retrain_seconds=settings.feed_retrain_seconds, suspects=suspects),
         guards=guards,
         sightings=Sightings(db, clock, guards.fingerprint, ip_retention_days=settings.trust_ip_retention_days,
                             keep_days=settings.trust_sightings_days),
+        suspects=suspects,
         engine=engine,
         bus=bus,
     )

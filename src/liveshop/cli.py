@@ -340,13 +340,14 @@ def eval_fraud(
 
 @trust_app.command("scan")
 def trust_scan(
-    days: Annotated[int, typer.Option(min=1, max=90, help="how many days of follows and room joins to read")] = 7,
+    days: Annotated[int, typer.Option(min=1, max=90, help="how many days of follows, joins and orders to read")] = 7,
     until: Annotated[datetime | None, typer.Option(help="the end of the period (UTC); default now")] = None,
     flag: Annotated[bool, typer.Option(help="put the accounts found in the admins' review queue")] = False,
     database_url: DbOption = None,
 ) -> None:
-    """Lockstep groups and the densest block of accounts × (host, hour) in the follows and room
-    joins of the last days: evidence for a review. Exit 1 if anything was found."""
+    """Lockstep groups and the densest block of accounts × (host, hour) in the follows, room joins
+    and paid orders of the last days, and the order-brushing rules: evidence for a review.
+    Exit 1 if anything was found."""
     from rich.progress import Progress
 
     from liveshop.core.clock import SystemClock
@@ -362,23 +363,25 @@ def trust_scan(
                 from liveshop.trust import service as trust
 
                 added = await trust.record_findings(db, findings, now=SystemClock().now())
-                console.print(f"{added} accounts put in the review queue")
+                console.print(f"{added['account']} accounts put in the review queue, {added['room']} rooms, "
+                              f"payouts held for {added['shop']} shops")
             return findings
         finally:
             await db.dispose()
 
     with Progress(console=console, transient=True) as progress:
-        progress.add_task("reading follows and joins, peeling, looking for lockstep", total=None)
+        progress.add_task("reading follows, joins and orders, peeling, looking for lockstep and brushing", total=None)
         findings = asyncio.run(run())
     if not findings:
-        console.print(f"[green]nothing suspicious[/] in the last {days} days of follows and room joins")
+        console.print(f"[green]nothing suspicious[/] in the last {days} days of follows, room joins and orders")
         return
     table = Table(title=f"trust scan · last {days} days")
-    for column in ("graph", "finding", "accounts", "hosts", "evidence"):
+    for column in ("graph", "finding", "accounts", "shops · rooms", "evidence"):
         table.add_column(column)
     for f in findings:
         shown = ", ".join(f.accounts[:8]) + (f" … (+{len(f.accounts) - 8})" if len(f.accounts) > 8 else "")
-        table.add_row(f.graph, f.kind, f"{len(f.accounts)}: {shown}", ", ".join(map(str, f.hosts[:10])),
+        where = ", ".join(map(str, f.hosts[:10])) + (f" · rooms {', '.join(map(str, f.rooms))}" if f.rooms else "")
+        table.add_row(f.graph, f.kind, f"{len(f.accounts)}: {shown}", where,
                       ", ".join(f"{k} {v}" for k, v in f.evidence.items()))
     console.print(table)
     raise typer.Exit(1)

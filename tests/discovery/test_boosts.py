@@ -214,3 +214,20 @@ async def test_splash_validation(client, services, clock):
     r = await client.post(f"/api/v1/splashes/{created['id']}/cancel", headers=show.merchant)
     assert r.status_code == 200 and r.json()["status"] == "cancelled"
     assert (await client.get("/api/v1/feed")).json()["splash"] is None
+
+
+async def test_a_viewer_trust_and_safety_flagged_is_shown_no_boost_and_none_is_billed(client, services, clock):
+    from liveshop.trust import service as trust
+    from liveshop.trust.findings import Finding
+
+    shops = await established(client, services, clock)
+    b = await boost(client, shops[-1], pacing="asap")
+    flagged, clean = await account(client, "bot"), await account(client, "fan")
+    bot_id = (await client.get("/api/v1/me", headers=flagged)).json()["id"]
+    await trust.record_findings(services.db, [Finding("follows", "lockstep", [f"u{bot_id}"], [])], now=clock.now())
+    await services.suspects.refresh()
+
+    assert sponsored((await client.get("/api/v1/feed?limit=5", headers=flagged)).json()) == []
+    assert (await boost_row(services, b["id"]))["delivered"] == 0
+    assert len(sponsored((await client.get("/api/v1/feed?limit=5", headers=clean)).json())) == 1
+    assert (await boost_row(services, b["id"]))["delivered"] == 1

@@ -91,8 +91,8 @@ async def test_flagged_followers_leave_the_honest_count_until_an_admin_clears_th
     assert (state["followers"], state["real_followers"]) == (4, 4)
 
     finding = Finding("follows", "lockstep", bot_ids, [shop.shop_id], {"accounts": 3})
-    assert await trust.record_findings(services.db, [finding], now=clock.now()) == 3
-    assert await trust.record_findings(services.db, [finding], now=clock.now()) == 0  # once per account
+    assert await trust.record_findings(services.db, [finding], now=clock.now()) == {"account": 3}
+    assert not await trust.record_findings(services.db, [finding], now=clock.now())  # once per account
     state = (await client.get(f"/api/v1/shops/{shop.shop_id}/follow")).json()
     assert (state["followers"], state["real_followers"]) == (4, 1)
 

@@ -39,7 +39,7 @@ async def room_analytics(room_id: PathId, user: CurrentUser, services: ServicesD
     """The big screen's numbers (docs/metrics.md): every metric with its denominator, per minute,
     top products and the latest orders. For the shop's crew and its bases' operators."""
     return await service.room_numbers(services.db, services.live, user=user, room_id=room_id,
-                                      now=services.clock.now())
+                                      now=services.clock.now(), suspects=services.suspects)
 
 
 class CardView(Body):

@@ -81,18 +81,22 @@ class LiveFigures:
     async def stop(self) -> None:
         await self._poller.stop()
 
-    async def figures(self, room_id: int, *, now: float | None = None) -> dict[str, Any]:
-        """A room's numbers now: from this node's fold when it holds the room's whole history,
-        else recomputed from the log (a room whose first events are older than the window)."""
-        now = self.clock.now().timestamp() if now is None else now
+    async def folded(self, room_id: int) -> Aggregator:
+        """An aggregator holding the room's whole history: this node's fold when it covers the
+        room, else the room recomputed from the log (its first events are older than the window)."""
         async with self.db.transaction(write=False) as tx:
             first = await store.first_of_room(tx.conn, room_id)
         if first is None:
-            return Aggregator().figures(room_id, now=now)
+            return Aggregator()
         await self.catch_up()  # one indexed read: what was written since the last poll shows at once
         if self.covers(first[0]):
-            return self.aggregator.figures(room_id, now=now)
-        return (await recompute(self.db, room_id)).figures(room_id, now=now)
+            return self.aggregator
+        return await recompute(self.db, room_id)
+
+    async def figures(self, room_id: int, *, now: float | None = None) -> dict[str, Any]:
+        """A room's numbers now (`folded`)."""
+        now = self.clock.now().timestamp() if now is None else now
+        return (await self.folded(room_id)).figures(room_id, now=now)
 
 
 async def recompute(db: Database, room_id: int, *, page: int = 10_000) -> Aggregator:

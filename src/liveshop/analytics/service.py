@@ -18,6 +18,7 @@ from liveshop.orders import store as orders_store
 from liveshop.rooms import store as rooms_store
 from liveshop.rooms.errors import RoomNotFound
 from liveshop.rooms.store import Room
+from liveshop.trust.risk import Suspects
 
 RECENT_ORDERS = 12
 # What a page may report of a viewer's look at the room's products (the rest comes from the server).
@@ -42,14 +43,21 @@ def order_line(order: orders_store.Order) -> dict[str, Any]:
             "currency": order.currency, "status": order.status, "at": order.created_at.isoformat()}
 
 
-async def room_numbers(db: Database, live: LiveFigures, *, user: User, room_id: int, now: datetime) -> dict[str, Any]:
+async def room_numbers(db: Database, live: LiveFigures, *, user: User, room_id: int, now: datetime,
+                       suspects: Suspects | None = None) -> dict[str, Any]:
     """What the big screen shows: the room, its figures now (the fold every node keeps of the
-    event log) and the latest orders."""
+    event log) and the latest orders; with `suspects`, the real viewers and buyers beside the raw
+    ones (accounts trust & safety flagged left out)."""
     async with db.transaction(write=False) as tx:
         room = await room_for_numbers(tx.conn, user, room_id)
         recent = await orders_store.orders_of_room(tx.conn, room_id, RECENT_ORDERS)
         titles = {li.id: li.title for li in await inventory_store.listings_of_room(tx.conn, room_id)}
-    figures = await live.figures(room_id, now=until_of(room, now))
+    folded = await live.folded(room_id)
+    figures = folded.figures(room_id, now=until_of(room, now))
+    if suspects is not None:
+        mine = folded.rooms.get(room_id)
+        figures["real_unique_viewers"] = suspects.real(mine.viewers) if mine else 0
+        figures["real_paying_buyers"] = suspects.real(mine.buyers) if mine else 0
     for product in figures["top_products"]:
         product["title"] = titles.get(product["listing_id"], "")
     return {"room": room_view(room), "figures": figures, "recent_orders": [order_line(o) for o in recent]}

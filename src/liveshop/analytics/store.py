@@ -109,3 +109,21 @@ async def actions(conn: AsyncConnection, *, since: float, kinds: Iterable[str],
              .where(events.c.at >= since, events.c.kind.in_(list(kinds)), events.c.shop_id != 0)
              .order_by(events.c.id.desc()).limit(limit))
     return [(r.viewer, r.shop_id, r.kind, r.at) for r in await conn.execute(query)]
+
+
+async def viewers_per_room(conn: AsyncConnection, *, since: float, until: float) -> dict[int, tuple[int, int]]:
+    """room → (shop, distinct accounts and guests that entered it in the period): trust &
+    safety's conversion baseline."""
+    rows = await conn.execute(select(events.c.room_id, func.max(events.c.shop_id).label("shop_id"),
+                                     func.count(events.c.viewer.distinct()).label("n"))
+                              .where(events.c.kind == "join", events.c.at >= since, events.c.at < until)
+                              .group_by(events.c.room_id))
+    return {r.room_id: (r.shop_id, r.n) for r in rows}
+
+
+async def joined(conn: AsyncConnection, room_ids: Iterable[int], viewers: Iterable[str]) -> set[tuple[int, str]]:
+    """Which of these viewers ever entered which of these rooms."""
+    rows = await conn.execute(select(events.c.room_id, events.c.viewer).distinct()
+                              .where(events.c.kind == "join", events.c.room_id.in_(list(room_ids)),
+                                     events.c.viewer.in_(list(viewers))))
+    return {(r.room_id, r.viewer) for r in rows}

@@ -58,6 +58,7 @@ from liveshop.discovery.ranking import BlendWeights, Candidates, blend
 from liveshop.engagement import store as engagement_store
 from liveshop.rooms import store as rooms_store
 from liveshop.rooms.store import Room
+from liveshop.trust.risk import Suspects
 
 SOURCE_LIMIT = 200  # candidates per source (similar, popular, new); followed hosts: all of them
 DESERVED_TEMPERATURE = 0.3  # softmax of a request's scores into deserved shares (fairness.py)
@@ -69,10 +70,11 @@ class Discovery:
     """A node's feed machinery: the model, the exposure ledger, the pool sweeper."""
 
     def __init__(self, db: Database, clock: Clock, live: LiveFigures, *, weights: BlendWeights,
-                 retrain_seconds: float = 600.0, pool_seconds: float = 5.0) -> None:
+                 retrain_seconds: float = 600.0, pool_seconds: float = 5.0, suspects: Suspects | None = None) -> None:
         self.db = db
         self.clock = clock
         self.live = live
+        self.suspects = suspects
         self.weights = weights
         self.model = FeedModel(db, clock, every_seconds=retrain_seconds)
         self.book = ExposureBook(db, clock)
@@ -81,7 +83,7 @@ class Discovery:
                                  first_after=pool_seconds)
 
     async def sweep_pools(self) -> int:
-        return await sweep_pools(self.db, self.live, now=self.clock.now())
+        return await sweep_pools(self.db, self.live, now=self.clock.now(), suspects=self.suspects)
 
     def start(self) -> None:
         self.model.start()
@@ -154,8 +156,9 @@ def room_traffic(f: RoomFigures | None, *, impressions_at_entry: int, now: float
         unique_viewers=len(f.viewers))
 
 
-async def sweep_pools(db: Database, live: LiveFigures, *, now: datetime) -> int:
-    """Put rooms that went live into the test pool; judge the rooms whose quota is spent.
+async def sweep_pools(db: Database, live: LiveFigures, *, now: datetime, suspects: Suspects | None = None) -> int:
+    """Put rooms that went live into the test pool; judge the rooms whose quota is spent, holding
+    back a room whose trust & safety risk is high (its audience or sales look bought).
     Returns how many rooms changed pool. Safe on many nodes at once (same inputs, same moves)."""
     await live.catch_up()
     async with db.transaction(write=False) as tx:
@@ -172,8 +175,10 @@ async def sweep_pools(db: Database, live: LiveFigures, *, now: datetime) -> int:
                 await store.enter_pool(tx.conn, room_id=room.id, shop_id=room.shop_id, pool=0, impressions=seen,
                                        reason="testing", now=now)
             continue
+        risk = (suspects.room(room.id, viewers=figures.viewers if figures else (),
+                              buyers=figures.buyers if figures else ()) if suspects else 0.0)
         level, reason = pools.decide(row["pool"], room_traffic(figures, impressions_at_entry=row["impressions_at_entry"],
-                                                               now=stamp))
+                                                               now=stamp), risk=risk)
         if level != row["pool"]:
             async with db.transaction() as tx:
                 await store.enter_pool(tx.conn, room_id=room.id, shop_id=room.shop_id, pool=level, impressions=seen,
@@ -225,6 +230,11 @@ async def build_feed(db: Database, discovery: Discovery, *, viewer: Viewer, now:
         pool_rows = await store.pools_of(tx.conn, [r.id for r in sections["live"]])
         running = await store.running_boosts(tx.conn, now)
         splashes = await store.running_splashes(tx.conn, now)
+    # An account trust & safety flagged (open or confirmed) is shown no paid slots — a boost's
+    # buyer is not billed for it — and its impressions count toward no room's traffic pool.
+    suspect = discovery.suspects is not None and viewer.visitor in discovery.suspects.accounts
+    if suspect:
+        running = []
 
     stamp = now.timestamp()
     figures = discovery.live.aggregator.rooms
@@ -247,7 +257,7 @@ async def build_feed(db: Database, discovery: Discovery, *, viewer: Viewer, now:
     splash = await _splash(db, viewer, splashes, names, followed, now=now)
 
     shown = [*cards, *upcoming]
-    if viewer.counted:
+    if viewer.counted and not suspect:
         visitor = viewer.visitor
         for card in shown:
             if discovery.seen.first_in_window(visitor, card["room_id"], stamp):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    and_,
     delete,
     func,
     insert,
@@ -382,3 +384,23 @@ async def remember_webhook(conn: AsyncConnection, provider: str, event_id: str, 
     await conn.execute(
         insert(webhook_events).values(provider=provider, event_id=event_id, received_at=now)
     )
+
+
+async def paid_since(conn: AsyncConnection, *, since: datetime, until: datetime,
+                     limit: int = 2_000_000) -> list[dict[str, Any]]:
+    """Orders paid in the period (kept or refunded since), with the shipping address's and the
+    paying instrument's hashes: what trust & safety's brushing rules read."""
+    query = (select(orders.c.id, orders.c.buyer_id, orders.c.shop_id, orders.c.room_id, orders.c.paid_at,
+                    orders.c.status, orders.c.closed_at, orders.c.address_hash,
+                    func.max(payments.c.instrument_hash).label("instrument_hash"))
+             .select_from(orders.outerjoin(payments, and_(payments.c.order_id == orders.c.id,
+                                                          payments.c.status.in_(("succeeded", "refunded")))))
+             .where(orders.c.paid_at >= since, orders.c.paid_at < until)
+             .group_by(orders.c.id).order_by(orders.c.id).limit(limit))
+    return [dict(r._mapping) for r in await conn.execute(query)]
+
+
+async def buyers_of_shop(conn: AsyncConnection, shop_id: int, *, since: datetime) -> list[int]:
+    rows = await conn.execute(select(orders.c.buyer_id).distinct()
+                              .where(orders.c.shop_id == shop_id, orders.c.paid_at >= since))
+    return [r.buyer_id for r in rows]

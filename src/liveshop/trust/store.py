@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, insert, select, update
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.core.db import IdType, UTCDateTime, metadata
@@ -62,14 +62,6 @@ audit = Table(
 )
 
 
-async def flagged_accounts(conn: AsyncConnection, accounts: list[str]) -> set[str]:
-    """Of these accounts, those with a flag that is open or confirmed (or cleared: not again)."""
-    if not accounts:
-        return set()
-    rows = await conn.execute(select(flags.c.account).where(flags.c.account.in_(accounts)))
-    return {r.account for r in rows}
-
-
 async def add_flag(conn: AsyncConnection, **values: Any) -> int:
     row = (await conn.execute(insert(flags).values(**values).returning(flags.c.id))).one()
     return int(row.id)
@@ -84,10 +76,13 @@ async def flag_by_id(conn: AsyncConnection, flag_id: int) -> dict[str, Any] | No
     return dict(row._mapping) if row else None
 
 
-async def list_flags(conn: AsyncConnection, *, status: str | None, limit: int) -> list[dict[str, Any]]:
+async def list_flags(conn: AsyncConnection, *, status: str | None, subject: str | None = None,
+                     limit: int) -> list[dict[str, Any]]:
     query = select(flags).order_by(flags.c.id.desc()).limit(limit)
     if status:
         query = query.where(flags.c.status == status)
+    if subject:
+        query = query.where(flags.c.subject == subject)
     return [dict(r._mapping) for r in await conn.execute(query)]
 
 
@@ -103,5 +98,39 @@ async def history(conn: AsyncConnection, flag_id: int) -> list[dict[str, Any]]:
 async def suspicious_users(conn: AsyncConnection) -> set[int]:
     """Signed-in accounts whose flag is open or confirmed: left out of honest numbers."""
     rows = await conn.execute(select(flags.c.account).where(flags.c.status.in_(("open", "confirmed")),
-                                                           flags.c.account.like("u%")))
+                                                           flags.c.subject == "account", flags.c.account.like("u%")))
     return {int(r.account[1:]) for r in rows if r.account[1:].isdigit()}
+
+
+async def device_accounts(conn: AsyncConnection, *, since: datetime, until: datetime) -> list[tuple[int, str]]:
+    """(account, device) pairs seen in the period."""
+    rows = await conn.execute(select(sightings.c.user_id, sightings.c.device_hash).distinct()
+                              .where(sightings.c.at >= since, sightings.c.at < until,
+                                     sightings.c.device_hash.isnot(None)))
+    return [(r.user_id, r.device_hash) for r in rows]
+
+
+async def active_flags(conn: AsyncConnection) -> list[tuple[str, str, str, str]]:
+    """(subject, key, kind, status) of every open or confirmed flag."""
+    rows = await conn.execute(select(flags.c.subject, flags.c.account, flags.c.kind, flags.c.status)
+                              .where(flags.c.status.in_(("open", "confirmed"))))
+    return [(r.subject, r.account, r.kind, r.status) for r in rows]
+
+
+async def flags_of(conn: AsyncConnection, subject: str, keys: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every flag (any status) of these subjects, oldest first."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if keys:
+        rows = await conn.execute(select(flags).where(flags.c.subject == subject, flags.c.account.in_(keys))
+                                  .order_by(flags.c.id))
+        for r in rows:
+            found.setdefault(r.account, []).append(dict(r._mapping))
+    return found
+
+
+async def device_neighbours(conn: AsyncConnection, user_id: int) -> int:
+    """How many other accounts were seen on the devices this account used."""
+    mine = select(sightings.c.device_hash).where(sightings.c.user_id == user_id, sightings.c.device_hash.isnot(None))
+    row = await conn.execute(select(func.count(sightings.c.user_id.distinct()))
+                             .where(sightings.c.device_hash.in_(mine), sightings.c.user_id != user_id))
+    return int(row.scalar_one())

@@ -14,6 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
     ["paid_orders", T.m_paid_orders, String], ["paying_buyers", T.m_paying_buyers, String],
     ["online_viewers", T.m_online, String], ["pcu", T.m_pcu, String], ["acu", T.m_acu, (v) => v.toFixed(1)],
     ["views", T.m_views, String], ["unique_viewers", T.m_unique_viewers, String],
+    ["real_unique_viewers", T.m_real_viewers, String], ["real_paying_buyers", T.m_real_buyers, String],
     ["viewer_buyer_conversion", T.m_conversion, pct], ["gpm_cents", T.m_gpm, (v) => v === null ? "—" : money(Math.round(v), currency)],
     ["uv_value_cents", T.m_uv_value, (v) => v === null ? "—" : money(Math.round(v), currency)],
     ["avg_watch_seconds", T.m_avg_watch, duration], ["exposure_click_rate", T.m_exposure_click, pct],

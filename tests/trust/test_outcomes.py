@@ -90,8 +90,9 @@ async def test_a_brushing_ring_is_found_its_shops_payouts_held_and_released_on_r
 
     # The big screen: raw and real paying buyers.
     await services.suspects.refresh()
-    screen = (await client.get(f"/api/v1/rooms/{shop.room_id}/analytics", headers=shop.merchant)).json()["figures"]
-    assert (screen["paying_buyers"], screen["real_paying_buyers"]) == (10, 4)
+    screen = (await client.get(f"/api/v1/rooms/{shop.room_id}/analytics", headers=shop.merchant)).json()
+    assert (screen["figures"]["paying_buyers"], screen["real"]["paying_buyers"]) == (10, 4)
+    assert screen["figures"]["unique_viewers"] == screen["real"]["unique_viewers"] == 0  # nobody entered
 
     # The admin looks at the hold: clears it (released), then reopens it; all in its history.
     holds = (await client.get("/api/v1/trust/flags?subject=shop", headers=root)).json()

@@ -54,13 +54,12 @@ async def room_numbers(db: Database, live: LiveFigures, *, user: User, room_id: 
         titles = {li.id: li.title for li in await inventory_store.listings_of_room(tx.conn, room_id)}
     folded = await live.folded(room_id)
     figures = folded.figures(room_id, now=until_of(room, now))
-    if suspects is not None:
-        mine = folded.rooms.get(room_id)
-        figures["real_unique_viewers"] = suspects.real(mine.viewers) if mine else 0
-        figures["real_paying_buyers"] = suspects.real(mine.buyers) if mine else 0
+    mine = folded.rooms.get(room_id)
+    real = ({"unique_viewers": suspects.real(mine.viewers) if mine else 0,
+             "paying_buyers": suspects.real(mine.buyers) if mine else 0} if suspects is not None else None)
     for product in figures["top_products"]:
         product["title"] = titles.get(product["listing_id"], "")
-    return {"room": room_view(room), "figures": figures, "recent_orders": [order_line(o) for o in recent]}
+    return {"room": room_view(room), "figures": figures, "real": real, "recent_orders": [order_line(o) for o in recent]}
 
 
 async def record_card_views(db: Database, *, room_id: int, viewer: str, cards: list[tuple[str, int]],

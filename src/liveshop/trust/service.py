@@ -105,6 +105,24 @@ async def queue(db: Database, *, user: User, status: str | None, subject: str | 
         return [_view(f) for f in await store.list_flags(tx.conn, status=status, subject=subject, limit=limit)]
 
 
+async def review_page(db: Database, suspects: Suspects, *, user: User, status: str | None, subject: str | None,
+                      limit: int = 100) -> list[dict[str, Any]]:
+    """The review queue as the admins' page shows it: each flag with its history and the
+    subject's risk score now."""
+    _admin(user)
+    await suspects.refresh()
+    async with db.transaction(write=False) as tx:
+        found = await store.list_flags(tx.conn, status=status, subject=subject, limit=limit)
+        past = await store.histories(tx.conn, [f["id"] for f in found])
+    scores = {"account": suspects.accounts, "room": suspects.rooms, "shop": suspects.shops}
+    rows = []
+    for f in found:
+        key = f["account"] if f["subject"] == "account" else int(f["account"][1:])
+        rows.append(_view(f) | {"risk": scores[f["subject"]].get(key, 0.0),  # type: ignore[call-overload]
+                                "history": past.get(f["id"], [])})
+    return rows
+
+
 async def _with_history(db: Database, flag_id: int) -> dict[str, Any]:
     async with db.transaction(write=False) as tx:
         flag = await store.flag_by_id(tx.conn, flag_id)

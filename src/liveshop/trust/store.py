@@ -134,3 +134,12 @@ async def device_neighbours(conn: AsyncConnection, user_id: int) -> int:
     row = await conn.execute(select(func.count(sightings.c.user_id.distinct()))
                              .where(sightings.c.device_hash.in_(mine), sightings.c.user_id != user_id))
     return int(row.scalar_one())
+
+
+async def histories(conn: AsyncConnection, flag_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    found: dict[int, list[dict[str, Any]]] = {}
+    if flag_ids:
+        rows = await conn.execute(select(audit).where(audit.c.flag_id.in_(flag_ids)).order_by(audit.c.id))
+        for r in rows:
+            found.setdefault(r.flag_id, []).append(dict(r._mapping))
+    return found

@@ -34,6 +34,7 @@ from liveshop.quizzes import service as quizzes
 from liveshop.referrals import service as referrals
 from liveshop.rooms import service as rooms
 from liveshop.rooms.errors import RoomNotFound
+from liveshop.trust import service as trust
 from liveshop.web.i18n import MESSAGES, pick_lang
 
 HERE = Path(__file__).resolve().parent
@@ -239,7 +240,25 @@ async def traffic_page(
     except ShopNotFound:
         return _render(request, "forbidden.html", user, lang, status=403)
     role = await catalog.role_in_shop(services.db, user=user, shop_id=shop_id)
-    return _render(request, "traffic.html", user, lang, shop=shop, traffic=traffic, merchant=role == "merchant")
+    payouts = await trust.payouts(services.db, user=user, shop_id=shop_id) if role in ("merchant", "admin") else None
+    return _render(request, "traffic.html", user, lang, shop=shop, traffic=traffic, merchant=role == "merchant",
+                   payouts=payouts)
+
+
+@router.get("/trust", response_class=HTMLResponse)
+async def trust_page(
+    request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None,
+    status: Annotated[Literal["open", "confirmed", "cleared"], Query()] = "open",
+    subject: Annotated[Literal["account", "room", "shop"] | None, Query()] = None,
+) -> Response:
+    """Trust & safety's review queue (platform admins): what was flagged, the evidence, the
+    subject's risk now, every step so far; confirm, clear or reopen with a note."""
+    if user is None:
+        return _to_login(request)
+    if not user.is_admin:
+        return _render(request, "forbidden.html", user, lang, status=403)
+    flags = await trust.review_page(services.db, services.suspects, user=user, status=status, subject=subject)
+    return _render(request, "trust.html", user, lang, flags=flags, flag_status=status, subject=subject)
 
 
 @router.get("/shops/{shop_id}/diagnostics", response_class=HTMLResponse)

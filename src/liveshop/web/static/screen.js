@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", () => {
     ["paid_orders", T.m_paid_orders, String], ["paying_buyers", T.m_paying_buyers, String],
     ["online_viewers", T.m_online, String], ["pcu", T.m_pcu, String], ["acu", T.m_acu, (v) => v.toFixed(1)],
     ["views", T.m_views, String], ["unique_viewers", T.m_unique_viewers, String],
-    ["real_unique_viewers", T.m_real_viewers, String], ["real_paying_buyers", T.m_real_buyers, String],
+    ["real.unique_viewers", T.m_real_viewers, String], ["real.paying_buyers", T.m_real_buyers, String],
     ["viewer_buyer_conversion", T.m_conversion, pct], ["gpm_cents", T.m_gpm, (v) => v === null ? "—" : money(Math.round(v), currency)],
     ["uv_value_cents", T.m_uv_value, (v) => v === null ? "—" : money(Math.round(v), currency)],
     ["avg_watch_seconds", T.m_avg_watch, duration], ["exposure_click_rate", T.m_exposure_click, pct],
@@ -30,7 +30,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("gmv").textContent = money(f.gmv_cents, currency);
     $("kpis").replaceChildren(...KPIS.map(([key, label, fmt]) =>
       el("div", { class: "kpi", dataset: { metric: key } }, el("div", { class: "label" }, label),
-        el("div", { class: "value" }, fmt(f[key])))));
+        el("div", { class: "value" }, fmt(key.startsWith("real.") ? (data.real || {})[key.slice(5)] ?? 0 : f[key])))));
     let total = 0;
     const gmvPoints = f.per_minute.map((m) => ({ x: m.minute, y: (total += m.gmv_cents) }));
     lineChart($("chart-gmv"), gmvPoints, { fmtX: clockTime, fmtY: (v) => shortMoney(v, currency) });

@@ -27,6 +27,8 @@ async def test_an_admin_releases_a_shops_payouts_and_the_merchant_sees_it(browse
         shop = await shop_with_room(http)
         ring = [await account(http, "ring") for _ in range(5)]
         ids = [f"u{(await http.get('/api/v1/me', headers=r)).json()['id']}" for r in ring]
+        for r in ring:
+            assert (await http.post(f"/api/v1/shops/{shop.shop_id}/follow", headers=r)).status_code == 200
         db = Database(services.settings.database_url)  # the server's own runs on its thread's loop
         await trust.record_findings(db, [Finding("orders", "shared_address", ids, [shop.shop_id],
                                                  {"accounts": 5, "address": "<b>9f2c</b>"},
@@ -40,6 +42,7 @@ async def test_an_admin_releases_a_shops_payouts_and_the_merchant_sees_it(browse
     await log_in(merchant, base, shop.merchant)
     await merchant.goto(f"{base}/shops/{shop.shop_id}/traffic?lang=en")
     await expect(merchant.locator("#payouts-held")).to_contain_text("Payouts held")
+    await expect(merchant.locator("#followers")).to_contain_text("Followers 5 (real followers 0,")
     await merchant.goto(f"{base}/trust")
     await expect(merchant.locator("body")).to_contain_text("403")  # merchants do not see the queue
 

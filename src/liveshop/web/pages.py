@@ -28,6 +28,7 @@ from liveshop.core.ids import GUEST_COOKIE, GUEST_ID
 from liveshop.core.validation import PathId
 from liveshop.discovery import service as discovery
 from liveshop.discovery.api import feed_viewer
+from liveshop.engagement import service as engagement
 from liveshop.orders import checkout
 from liveshop.polls import service as polls
 from liveshop.quizzes import service as quizzes
@@ -241,8 +242,9 @@ async def traffic_page(
         return _render(request, "forbidden.html", user, lang, status=403)
     role = await catalog.role_in_shop(services.db, user=user, shop_id=shop_id)
     payouts = await trust.payouts(services.db, user=user, shop_id=shop_id) if role in ("merchant", "admin") else None
+    followers = await engagement.follower_counts(services.db, shop_id)
     return _render(request, "traffic.html", user, lang, shop=shop, traffic=traffic, merchant=role == "merchant",
-                   payouts=payouts)
+                   payouts=payouts, followers=followers)
 
 
 @router.get("/trust", response_class=HTMLResponse)

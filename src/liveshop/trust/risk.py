@@ -83,8 +83,10 @@ class Suspects:
             flags = await store.active_flags(tx.conn)
             ids = [int(key[1:]) for subject, key, _, _ in flags if subject == "account" and key[1:].isdigit()
                    and key.startswith("u")]
-            born = {r.id: r.created_at for r in await tx.conn.execute(
-                select(users.c.id, users.c.created_at).where(users.c.id.in_(ids)))} if ids else {}
+            born = {}
+            for start in range(0, len(ids), 10_000):  # bind parameters are limited (asyncpg: 32,767)
+                born.update({r.id: r.created_at for r in await tx.conn.execute(
+                    select(users.c.id, users.c.created_at).where(users.c.id.in_(ids[start:start + 10_000])))})
         by: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for subject, key, kind, status in flags:
             by.setdefault((subject, key), []).append((kind, status))

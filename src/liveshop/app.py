@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await services.discovery.stop()
             await services.sightings.stop()
             await services.suspects.stop()
+            await services.guards.close()
             await services.live.stop()
             try:
                 await services.event_log.stop()  # writes what is still buffered

@@ -109,7 +109,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
     live = LiveFigures(db, clock)
     suspects = Suspects(db, clock)
     guards = Guards(hmac.new(settings.session_signing_key, b"trust fingerprints", hashlib.sha256).digest(),
-                    limits=settings.guard_limits, enabled=settings.guards)
+                    limits=settings.guard_limits, enabled=settings.guards,
+                    # Shared by every node when there is Redis: N nodes allow the limit, not N times it.
+                    redis=redis_client(settings) if settings.redis_url and settings.guards else None,
+                    prefix=settings.redis_prefix)
     return Services(
         settings=settings,
         db=db,

@@ -100,7 +100,7 @@ async def follow(
 ) -> dict[str, Any]:
     """Follow a shop. Follows per account, device and address are limited (429 `too_many_follows`)."""
     origin = request_origin(request)
-    services.guards.check("follow", now=services.clock.now().timestamp(), account=user.id, **origin)
+    await services.guards.check("follow", now=services.clock.now().timestamp(), account=user.id, **origin)
     services.sightings.saw(user.id, "follow", origin)
     return await service.follow_shop(services.db, user=user, shop_id=shop_id, follow=True, room_id=room_id,
                                      now=services.clock.now())

@@ -44,7 +44,7 @@ def user_out(user: User) -> UserOut:
 @router.post("/users", status_code=201, response_model=UserOut)
 async def sign_up(body: SignUp, request: Request, services: ServicesDep) -> UserOut:
     """Sign up. Sign-ups per address and device are limited (429 `too_many_signups`)."""
-    services.guards.check("signup", now=services.clock.now().timestamp(), **request_origin(request))
+    await services.guards.check("signup", now=services.clock.now().timestamp(), **request_origin(request))
     user = await service.sign_up(
         services.db,
         username=body.username,

@@ -171,12 +171,11 @@ async def follow_state(db: Database, *, user: User | None, shop_id: int) -> dict
 async def follower_counts(db: Database, shop_id: int) -> dict[str, int]:
     """Followers, raw and honest: the honest count leaves out accounts trust & safety flagged
     (open or confirmed; a cleared account counts again)."""
-    from liveshop.trust import service as trust
+    from liveshop.trust import store as trust_store
 
-    suspicious = await trust.suspicious_users(db)
     async with db.transaction(write=False) as tx:
         followers = await store.follower_count(tx.conn, shop_id)
-        fake = len(await store.followers_among(tx.conn, shop_id, sorted(suspicious))) if suspicious else 0
+        fake = len(await trust_store.flagged_followers(tx.conn, shop_id))
     return {"followers": followers, "real_followers": followers - fake}
 
 

@@ -21,7 +21,7 @@ from liveshop.orders import store as orders_store
 from liveshop.rooms.service import get_public_room
 from liveshop.trust import risk, store
 from liveshop.trust.findings import Finding
-from liveshop.trust.risk import Suspects
+from liveshop.trust.risk import Suspects, mean_risk
 
 DECISIONS = {"confirm": "confirmed", "clear": "cleared", "reopen": "open"}
 
@@ -150,11 +150,6 @@ async def review(db: Database, *, user: User, flag_id: int, decision: str, note:
     return await _with_history(db, flag_id)
 
 
-async def suspicious_users(db: Database) -> set[int]:
-    async with db.transaction(write=False) as tx:
-        return await store.suspicious_users(tx.conn)
-
-
 # Risk scores (risk.py) with their reasons, for admins ------------------------------------------
 
 def _flag_lines(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -196,17 +191,16 @@ async def room_risk(db: Database, live: LiveFigures, suspects: Suspects, *, user
 async def shop_risk(db: Database, suspects: Suspects, *, user: User, shop_id: int, now: datetime) -> dict[str, Any]:
     _admin(user)
     await suspects.refresh()
-    flagged_users = {int(k[1:]): r for k, r in suspects.accounts.items() if k.startswith("u") and k[1:].isdigit()}
     async with db.transaction(write=False) as tx:
         await access_shop(tx.conn, user, shop_id, MERCHANT_ONLY)
         found = (await store.flags_of(tx.conn, "shop", [f"s{shop_id}"])).get(f"s{shop_id}", [])
         followers = await engagement_store.follower_count(tx.conn, shop_id)
-        fake = await engagement_store.followers_among(tx.conn, shop_id, sorted(flagged_users))
-        buyers = await orders_store.buyers_of_shop(tx.conn, shop_id, since=now - timedelta(days=30))
-    follower_risk = sum(flagged_users[u] for u in fake) / followers if followers else 0.0
-    buyer_risk = sum(flagged_users.get(b, 0.0) for b in buyers) / len(buyers) if buyers else 0.0
+        fake = await store.flagged_followers(tx.conn, shop_id)
+        buyers = [f"u{b}" for b in await orders_store.buyers_of_shop(tx.conn, shop_id, since=now - timedelta(days=30))]
+    follower_risk = sum(suspects.accounts.get(u, 0.0) for u in fake) / followers if followers else 0.0
+    buyer_risk = mean_risk(buyers, suspects.accounts)
     score = round(max(risk.flag_risk([(f["kind"], f["status"]) for f in found], subject="shop"),
                       follower_risk, buyer_risk), 3)
     return {"shop_id": shop_id, "score": score, "followers": followers, "real_followers": followers - len(fake),
-            "buyers_30d": len(buyers), "flagged_buyers_30d": sum(1 for b in buyers if b in flagged_users),
+            "buyers_30d": len(buyers), "flagged_buyers_30d": len(buyers) - suspects.real(buyers),
             "payouts_held": any(f["status"] in ("open", "confirmed") for f in found), "flags": _flag_lines(found)}

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.core.db import IdType, UTCDateTime, metadata
@@ -95,13 +108,6 @@ async def history(conn: AsyncConnection, flag_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-async def suspicious_users(conn: AsyncConnection) -> set[int]:
-    """Signed-in accounts whose flag is open or confirmed: left out of honest numbers."""
-    rows = await conn.execute(select(flags.c.account).where(flags.c.status.in_(("open", "confirmed")),
-                                                           flags.c.subject == "account", flags.c.account.like("u%")))
-    return {int(r.account[1:]) for r in rows if r.account[1:].isdigit()}
-
-
 async def device_accounts(conn: AsyncConnection, *, since: datetime, until: datetime) -> list[tuple[int, str]]:
     """(account, device) pairs seen in the period."""
     rows = await conn.execute(select(sightings.c.user_id, sightings.c.device_hash).distinct()
@@ -143,3 +149,14 @@ async def histories(conn: AsyncConnection, flag_ids: list[int]) -> dict[int, lis
         for r in rows:
             found.setdefault(r.flag_id, []).append(dict(r._mapping))
     return found
+
+
+async def flagged_followers(conn: AsyncConnection, shop_id: int) -> list[str]:
+    """The shop's followers whose account has an open or confirmed flag ("u<id>"), found by the
+    database (a join on the flags' index), however long the queue is."""
+    from liveshop.engagement.store import follows
+
+    key = literal("u") + cast(follows.c.user_id, String)
+    active = select(flags.c.account).where(flags.c.subject == "account", flags.c.status.in_(("open", "confirmed")))
+    rows = await conn.execute(select(key.label("account")).where(follows.c.shop_id == shop_id, key.in_(active)))
+    return [r.account for r in rows]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from liveshop.analytics.log import replay
 from liveshop.core.db import Database
+from liveshop.engagement import service as engagement
+from liveshop.trust import store as trust_store
 
 
 def free_port() -> int:
@@ -26,9 +28,16 @@ async def test_a_short_demo_fills_the_big_screen(tmp_path):
         "--duration", "30", "--database", str(database)], capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert "big screen" in run.stdout and "/screen/bases/1" in run.stdout
+    assert "/trust" in run.stdout and "demo-admin" in run.stdout
     db = Database(f"sqlite+aiosqlite:///{database}")
     try:
         figures = (await replay(db)).figures(1)
+        # The seeded follower package waits in the review queue; the demo shop's real followers leave it out.
+        async with db.transaction(write=False) as tx:
+            flagged = await trust_store.list_flags(tx.conn, status="open", subject="account", limit=100)
+        assert len(flagged) == 12 and {f["kind"] for f in flagged} <= {"lockstep", "dense_block"}
+        counts = await engagement.follower_counts(db, 1)
+        assert counts["followers"] - counts["real_followers"] == 12
     finally:
         await db.dispose()
     assert figures["views"] >= 5 and figures["unique_viewers"] >= 5

@@ -131,7 +131,8 @@ async def seed(services: Services) -> DemoWorld:
         services.db, user=merchant, room_id=room.id, listing_id=first["id"],
         find_listing=inventory.find_listing_in_room, now=now,
     )
-    await _seed_discovery(services, merchant, shop.id, room.id, weekend.id)
+    neighbours = await _seed_discovery(services, merchant, shop.id, room.id, weekend.id)
+    await _seed_trust(services, [shop.id, *neighbours])
     return DemoWorld(shop.id, room.id, product_ids, first["id"], base["id"])
 
 
@@ -144,16 +145,19 @@ NEIGHBOURS = (
 )
 
 
-async def _seed_discovery(services: Services, merchant: User, shop_id: int, room_id: int, weekend_id: int) -> None:
+async def _seed_discovery(services: Services, merchant: User, shop_id: int, room_id: int,
+                          weekend_id: int) -> list[int]:
     """Neighbouring shops live beside the demo show; the demo shop buys a boost for its show
-    and a splash placement for its weekend special."""
+    and a splash placement for its weekend special. Returns the neighbours' shops."""
     from liveshop.discovery import service as discovery
 
     now = services.clock.now()
+    neighbours = []
     for username, shop_name, title in NEIGHBOURS:
         owner = await auth.sign_up(services.db, username=username, password=DEMO_PASSWORD,
                                    passwords=services.passwords, now=now)
         neighbour = await catalog.create_shop(services.db, owner=owner, name=shop_name, description="", now=now)
+        neighbours.append(neighbour.id)
         show = await rooms.create_room(services.db, user=owner, shop_id=neighbour.id, title=title, description="",
                                        scheduled_at=now, now=now)
         await rooms.change_status(services.db, user=owner, room_id=show.id, action="start", now=now)
@@ -163,6 +167,28 @@ async def _seed_discovery(services: Services, merchant: User, shop_id: int, room
     await discovery.create_splash(services.db, user=merchant, shop_id=shop_id, room_id=weekend_id,
                                   headline="周末茶器专场，预约抽紫砂壶 · Reserve the weekend teaware special",
                                   starts_at=now, ends_at=now + timedelta(days=2), cap_per_viewer=3, now=now)
+    return neighbours
+
+
+async def _seed_trust(services: Services, shop_ids: list[int]) -> None:
+    """A follower package bought in the last days — twelve fresh accounts following these shops
+    within two minutes of each other, night after night — found by the trust scan and put in the
+    review queue for demo-admin; the shops' real follower counts leave them out."""
+    from liveshop.engagement import service as engagement
+    from liveshop.trust import scan
+    from liveshop.trust import service as trust
+
+    now = services.clock.now()
+    await auth.sign_up(services.db, username="demo-admin", password=DEMO_PASSWORD, passwords=services.passwords,
+                       now=now, role="admin")
+    bots = [await auth.sign_up(services.db, username=f"fan{n:04d}x", password=DEMO_PASSWORD,
+                               passwords=services.passwords, now=now - timedelta(days=5)) for n in range(12)]
+    night = (now - timedelta(days=4)).replace(hour=3, minute=0, second=0, microsecond=0)
+    for day, shop_id in enumerate(shop_ids):
+        for n, bot in enumerate(bots):
+            await engagement.follow_shop(services.db, user=bot, shop_id=shop_id, follow=True,
+                                         now=night + timedelta(days=day, seconds=9 * n))
+    await trust.record_findings(services.db, await scan.scan(services.db, now=now, days=7), now=now)
 
 
 async def _seed_warm_up(services: Services, merchant: User, shop_id: int, room_id: int, weekend_id: int) -> None:
@@ -395,8 +421,10 @@ async def run_demo(
             f"[bold]show report[/]   {base}/rooms/{world.room_id}/report\n"
             f"[bold]base wall[/]     {base}/screen/bases/{world.base_id}  (log in as demo-base)\n"
             f"[bold]discovery[/]     {base}/  · traffic pools and boosts: {base}/shops/{world.shop_id}/traffic\n"
+            f"[bold]trust & safety[/] {base}/trust  (log in as demo-admin: a bought follower package to review)\n"
             f"[bold]API docs[/]      {base}/docs\n\n"
-            f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator, demo-base\n"
+            f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator, demo-base, "
+            "demo-admin\n"
             "add ?lang=en to any page for English · Ctrl-C stops",
             title="liveshop demo",
         )

@@ -50,3 +50,19 @@ async def test_a_failed_write_keeps_the_events_for_the_next_try(services):
     live = Aggregator()
     live.feed(show)
     assert again.figures(0) == live.figures(0)
+
+
+async def test_a_flush_called_while_the_writer_is_mid_write_returns_once_it_is_written(services):
+    import asyncio
+
+    show = synthetic_show(500, rooms=2, seed=3)
+    log = EventLog(services.db)
+    for event in show:
+        log.record(event)
+    background = asyncio.create_task(log.flush())  # the periodic writer, mid-write
+    await asyncio.sleep(0)
+    await log.flush()  # a test (or shutdown) asking for everything recorded so far
+    written = await replay(services.db)
+    assert sorted(written.rooms) == [0, 1]
+    assert sum(written.figures(room)["views"] for room in written.rooms) == sum(1 for e in show if e.kind == "join")
+    assert await background == len(show)

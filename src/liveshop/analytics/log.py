@@ -8,6 +8,7 @@ into an Aggregator — what the report recomputes and what the live screen keeps
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +28,9 @@ class EventLog:
         self._writer = Periodic("writing analytics events", self.flush, flush_every)
         self.dropped = 0
         self._shops: dict[int, int] = {}  # room → shop (a room never changes shop)
+        # One write at a time: a flush called while the background writer is mid-write waits
+        # for it, so "flushed" means everything recorded before the call is in the log.
+        self._writing = asyncio.Lock()
 
     def observe(self, room_id: int | None, notice: dict[str, Any]) -> None:
         """A database listener: the analytics events of committed changes."""
@@ -41,17 +45,18 @@ class EventLog:
         self._buffer.append(event)
 
     async def flush(self) -> int:
-        batch, self._buffer = self._buffer, []
-        if not batch:
-            return 0
-        try:
-            async with self.db.transaction() as tx:
-                batch = await self._with_shops(tx.conn, batch)
-                await store.append(tx.conn, batch)
-        except BaseException:  # a failed write, or the writer cancelled mid-write at shutdown
-            self._buffer[:0] = batch  # keep them, in order, for the next try
-            raise
-        return len(batch)
+        async with self._writing:
+            batch, self._buffer = self._buffer, []
+            if not batch:
+                return 0
+            try:
+                async with self.db.transaction() as tx:
+                    batch = await self._with_shops(tx.conn, batch)
+                    await store.append(tx.conn, batch)
+            except BaseException:  # a failed write, or the writer cancelled mid-write at shutdown
+                self._buffer[:0] = batch  # keep them, in order, for the next try
+                raise
+            return len(batch)
 
     async def _with_shops(self, conn: Any, batch: list[Event]) -> list[Event]:
         """Events recorded where only the room is known (a viewer connecting) get its shop here."""

@@ -15,6 +15,7 @@ address and payment instrument hashes are on orders and payments (`hash_address`
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
@@ -44,6 +45,7 @@ class Sightings:
         self.keep = timedelta(days=keep_days)
         self._pending: list[dict[str, object]] = []
         self._seen: dict[tuple[int, str, str | None, str | None], int] = {}
+        self._writing = asyncio.Lock()  # a flush waits for one in flight: flushed means written
         self._flusher = Periodic("trust-sightings", self.flush, flush_every)
         self._purger = Periodic("trust-sightings-purge", self.purge, 3600.0, first_after=60.0)
 
@@ -63,16 +65,17 @@ class Sightings:
                               "ip_hash": ip_hash, "ip": ip[:45] if ip else None, "at": now})
 
     async def flush(self) -> None:
-        batch, self._pending = self._pending, []
-        if not batch:
-            return
-        try:
-            async with self.db.transaction() as tx:
-                await tx.conn.execute(insert(store.sightings), batch)
-        except Exception:
-            # An account deleted between the sighting and the write, or the database away:
-            # signals are evidence, never worth failing or retrying a request for.
-            log.warning("dropped %d trust sightings", len(batch), exc_info=True)
+        async with self._writing:
+            batch, self._pending = self._pending, []
+            if not batch:
+                return
+            try:
+                async with self.db.transaction() as tx:
+                    await tx.conn.execute(insert(store.sightings), batch)
+            except Exception:
+                # An account deleted between the sighting and the write, or the database away:
+                # signals are evidence, never worth failing or retrying a request for.
+                log.warning("dropped %d trust sightings", len(batch), exc_info=True)
 
     async def purge(self) -> None:
         now = self.clock.now()

@@ -29,6 +29,7 @@ from liveshop.engagement.api import router as engagement_router
 from liveshop.fans.api import router as fans_router
 from liveshop.inventory.api import router as inventory_router
 from liveshop.luckybags.api import router as luckybags_router
+from liveshop.media.api import router as media_router
 from liveshop.moderation.api import router as moderation_router
 from liveshop.orders import service as orders_service
 from liveshop.orders.api import router as orders_router
@@ -45,6 +46,21 @@ from liveshop.web.pages import static_files
 from liveshop.webhooks.api import router as webhooks_router
 
 log = logging.getLogger(__name__)
+
+
+async def abandoned_stream_loop(services: Services) -> None:
+    """End the shows whose stream dropped and did not come back within the grace time."""
+    from liveshop.media import service as media
+
+    while True:
+        try:
+            ended = await media.end_abandoned(services.db, now=services.clock.now(),
+                                              grace=services.settings.media_grace_seconds)
+            if ended:
+                log.info("ended %d shows whose stream did not come back", ended)
+        except Exception:
+            log.exception("ending abandoned streams failed")
+        await asyncio.sleep(min(5.0, max(0.5, services.settings.media_grace_seconds / 4)))
 
 
 async def expiry_loop(services: Services) -> None:
@@ -146,6 +162,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             asyncio.create_task(revocation_loop(services), name="session-revocations"),
             asyncio.create_task(reminder_loop(services), name="show-reminders"),
             asyncio.create_task(webhook_loop(services), name="webhook-deliveries"),
+            asyncio.create_task(abandoned_stream_loop(services), name="abandoned-streams"),
         ]
         try:
             yield
@@ -184,7 +201,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     install_error_handlers(app)
     for router in (
         auth_router, catalog_router, rooms_router, inventory_router, orders_router,
-        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, discovery_router, trust_router, pages_router,
+        engagement_router, polls_router, coupons_router, luckybags_router, quizzes_router, fans_router, schedules_router, referrals_router, campaigns_router, moderation_router, webhooks_router, realtime_router, analytics_router, bases_router, discovery_router, trust_router, media_router, pages_router,
     ):
         app.include_router(router)
     app.mount("/static", static_files(), name="static")

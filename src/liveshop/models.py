@@ -12,6 +12,7 @@ from liveshop.engagement import store as engagement  # noqa: F401
 from liveshop.fans import store as fans  # noqa: F401
 from liveshop.inventory import store as inventory  # noqa: F401
 from liveshop.luckybags import store as luckybags  # noqa: F401
+from liveshop.media import store as media  # noqa: F401
 from liveshop.moderation import store as moderation  # noqa: F401
 from liveshop.orders import store as orders  # noqa: F401
 from liveshop.polls import store as polls  # noqa: F401

@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     # that only the keyed hash remains. Sightings themselves go after `trust_sightings_days`.
     trust_ip_retention_days: int = Field(default=7, ge=0, le=90)
     trust_sightings_days: int = Field(default=180, ge=1, le=3650)
+    # Video (media/): where hosts point OBS (the RTMP application's URL, shown to them with the
+    # stream key), where viewers' players fetch HLS, and who may call the media server's hooks.
+    media_rtmp_url: str = Field(default="rtmp://127.0.0.1:1935/live", max_length=300)
+    media_hls_url: str = Field(default="http://127.0.0.1:8088/hls", max_length=300)
+    media_hook_from: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # Seconds a show waits for its host to come back after the stream drops, then ends.
+    media_grace_seconds: float = Field(default=120.0, ge=0, le=3600)
+    # Where the bundled nginx-rtmp writes HLS segments and recordings (`liveshop media config`).
+    media_dir: str = Field(default="./media", max_length=300)
     auto_migrate: bool = True
     # Adds POST /api/v1/bench/echo, the same-stack baseline of `liveshop bench flash-sale`.
     bench_routes: bool = False

@@ -17,7 +17,8 @@ from liveshop.realtime import store
 CRITICAL_TYPES = frozenset(
     {"listing_added", "listing_updated", "pinned", "sold_out", "back_in_stock", "room_status",
      "comment_deleted", "moderation", "chat_mode", "poll_opened", "poll_closed", "coupon_offered",
-     "lucky_bag_opened", "lucky_bag_drawn", "quiz_question", "quiz_question_closed", "quiz_ended"}
+     "lucky_bag_opened", "lucky_bag_drawn", "quiz_question", "quiz_question_closed", "quiz_ended",
+     "stream"}
 )
 # Tallies coalesced to the latest per thing per tick: type → the member whose "id" keys it.
 TALLY_KEYS = {"poll_results": "poll", "lucky_bag_entries": "bag", "quiz_leaderboard": "quiz"}

@@ -70,11 +70,19 @@ def _render(
     )
     if lang:
         response.set_cookie("lang", chosen, max_age=365 * 86400, samesite="lax")
+    hls = _origin(request.app.state.services.settings.media_hls_url)  # the show's video comes from there
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
-        "connect-src 'self' ws: wss:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        f"default-src 'self'; img-src 'self' data:; media-src 'self' blob: {hls}; "
+        f"connect-src 'self' ws: wss: {hls}; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
     )
     return response
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def _to_login(request: Request) -> Response:

@@ -162,6 +162,9 @@ document.addEventListener("DOMContentLoaded", () => {
       case "room_status":
         status = ev.status;
         break;
+      case "stream":
+        document.dispatchEvent(new CustomEvent("liveshop:stream", { detail: ev.state }));
+        return;
       case "purchase":
         ticker(`${T.someone_bought} ${ev.title} ×${ev.quantity}`);
         break;

@@ -1,0 +1,64 @@
+"use strict";
+// The show's video: HLS from the media server, played with hls.js (served from /static/vendor,
+// installed from npm at build time) or natively where the browser plays HLS itself. Follows the
+// stream's state from the room channel (room.js re-dispatches "stream" events): publishing →
+// play, interrupted → "the host will be right back", ended → stop.
+document.addEventListener("DOMContentLoaded", () => {
+  const root = document.getElementById("room");
+  if (!root) return;
+  const box = document.getElementById("video");
+  const placeholder = document.getElementById("placeholder");
+  const notice = el("div", { class: "stream-notice", id: "stream-notice", hidden: true });
+  box.appendChild(notice);
+  let hls = null;
+  let video = null;
+  let source = null;
+  let retry = null;
+
+  function say(text) {
+    notice.textContent = text;
+    notice.hidden = !text;
+  }
+
+  function stop() {
+    clearTimeout(retry);
+    if (hls) { hls.destroy(); hls = null; }
+    if (video) { video.remove(); video = null; }
+    placeholder.hidden = false;
+  }
+
+  function play() {
+    if (!source || video) return;
+    video = el("video", { id: "player", muted: true, autoplay: true, playsinline: true, controls: true });
+    video.muted = true; // autoplay is allowed muted; the viewer unmutes with the controls
+    box.insertBefore(video, box.firstChild);
+    placeholder.hidden = true;
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({ liveSyncDurationCount: 2, manifestLoadingMaxRetry: 6 });
+      hls.on(window.Hls.Events.ERROR, (_, data) => {
+        if (!data.fatal) return;
+        // The first segments take a moment after the stream starts: try again shortly.
+        stop();
+        retry = setTimeout(play, 2000);
+      });
+      hls.loadSource(source);
+      hls.attachMedia(video);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = source;
+    }
+    video.play().catch(() => {});
+  }
+
+  function follow(state) {
+    root.dataset.stream = state;
+    if (state === "publishing") { say(""); play(); }
+    else if (state === "interrupted") { say(T.host_right_back); }
+    else if (state === "ended") { say(""); stop(); }
+  }
+
+  document.addEventListener("liveshop:stream", (e) => follow(e.detail));
+  api("GET", `/api/v1/rooms/${root.dataset.roomId}/media`).then((media) => {
+    source = media.hls_url;
+    follow(media.stream);
+  }).catch(() => {});
+});

@@ -1,0 +1,133 @@
+"""Video end to end: nginx-rtmp, ffmpeg as the host's encoder, the viewer page in Chromium.
+
+A wrong key is refused; the right key takes the scheduled show live and HLS segments appear;
+the viewer's video plays (its time advances); when the encoder stops, viewers are told the
+host will be right back, and after the grace time the show ends."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import expect
+
+from liveshop.bench.server import free_port
+from liveshop.media.nginx import NginxRtmp
+from tests.conftest import IN_CI, ServerThread, make_settings
+from tests.helpers import shop_with_room
+from tests.web.browsing import new_page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def backend() -> str:
+    return "sqlite"  # the media path does not depend on the database: once is enough
+
+
+def encoder(url: str, *, seconds: int) -> list[str]:
+    """ffmpeg publishing a test pattern with a tone, as OBS would: H.264 with a keyframe every
+    second (the HLS fragment), AAC, FLV over RTMP."""
+    return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", f"testsrc=size=320x180:rate=25:duration={seconds}",
+            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "25",
+            "-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
+
+
+async def wait_for(check, timeout: float = 20.0, every: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {check.__name__}")
+        await asyncio.sleep(every)
+
+
+async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(browser, database_url, tmp_path):
+    missing = NginxRtmp.available() or (None if shutil.which("ffmpeg") else "ffmpeg is not installed")
+    if missing:
+        if IN_CI:
+            pytest.fail(f"CI: {missing} (make test installs it)")
+        pytest.skip(missing)
+    rtmp_port, http_port = free_port(), free_port()
+    settings = make_settings(database_url, media_grace_seconds=3.0,
+                             media_rtmp_url=f"rtmp://127.0.0.1:{rtmp_port}/live",
+                             media_hls_url=f"http://127.0.0.1:{http_port}/hls")
+    with ServerThread(settings) as server:
+        nginx = NginxRtmp(tmp_path / "media", server.base, rtmp_port=rtmp_port, http_port=http_port)
+        process = await nginx.start()
+        publisher = None
+        try:
+            async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
+                shop = await shop_with_room(http, live=False)
+                room = shop.room_id
+                obs = (await http.get(f"/api/v1/rooms/{room}/media", headers=shop.merchant)).json()["obs"]
+                assert obs["server"] == nginx.rtmp_url
+
+                async def status() -> str:
+                    return (await http.get(f"/api/v1/rooms/{room}")).json()["status"]
+
+                # A wrong key: nginx asks liveshop, liveshop refuses, the encoder gives up.
+                wrong = await asyncio.create_subprocess_exec(
+                    *encoder(f"{obs['server']}/{room}?key=sk_not-the-key", seconds=5),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+                assert await asyncio.wait_for(wrong.wait(), 15) != 0
+                assert await status() == "scheduled"
+
+                publisher = await asyncio.create_subprocess_exec(
+                    *encoder(f"{obs['server']}/{obs['stream_key']}", seconds=120),
+                    stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+
+                async def live() -> bool:
+                    return await status() == "live"
+
+                await wait_for(live)
+                hls = (await http.get(f"/api/v1/rooms/{room}/media")).json()["hls_url"]
+
+                async def playlist() -> str | None:
+                    r = await http.get(hls)
+                    return r.text if r.status_code == 200 and ".ts" in r.text else None
+
+                text = await wait_for(playlist)
+                segment = next(line for line in text.splitlines() if line.endswith(".ts"))
+                r = await http.get(hls.rsplit("/", 1)[0] + "/" + segment)
+                assert r.status_code == 200 and r.content[:1] == b"\x47"  # an MPEG-TS packet
+
+                errors: list[str] = []
+                page = await new_page(browser, errors)
+                await page.goto(f"{server.base}/rooms/{room}?lang=en")
+                video = page.locator("#player")
+                await expect(video).to_be_visible(timeout=15_000)
+                await page.wait_for_function(
+                    "() => { const v = document.getElementById('player'); return v && v.currentTime > 1.5; }",
+                    timeout=30_000)
+                first = await video.evaluate("v => v.currentTime")
+                await asyncio.sleep(1.5)
+                assert await video.evaluate("v => v.currentTime") > first  # it plays, not a still frame
+
+                publisher.terminate()  # the host's encoder stops
+                await publisher.wait()
+                await expect(page.locator("#stream-notice")).to_have_text("The host will be right back",
+                                                                           timeout=15_000)
+
+                async def ended() -> bool:
+                    return await status() == "ended"
+
+                await wait_for(ended, timeout=20)
+                await expect(page.locator("#status")).to_have_text("Ended", timeout=10_000)
+                assert not [e for e in errors if "dialog" in e]
+        finally:
+            if publisher and publisher.returncode is None:
+                publisher.kill()
+                with contextlib.suppress(Exception):
+                    await publisher.wait()
+            await NginxRtmp.stop(process)
+    assert not (Path(tmp_path) / "media" / "logs" / "error.log").read_text().count("[emerg]")

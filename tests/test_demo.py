@@ -4,6 +4,7 @@ audience's visits, card views and purchases reach the big screen's numbers."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 from liveshop.analytics.log import replay
 from liveshop.core.db import Database
 from liveshop.engagement import service as engagement
+from liveshop.media import store as media_store
+from liveshop.media.nginx import NginxRtmp
 from liveshop.trust import store as trust_store
 
 
@@ -38,6 +41,14 @@ async def test_a_short_demo_fills_the_big_screen(tmp_path):
         assert len(flagged) == 12 and {f["kind"] for f in flagged} <= {"lockstep", "dense_block"}
         counts = await engagement.follower_counts(db, 1)
         assert counts["followers"] - counts["real_followers"] == 12
+        if NginxRtmp.available() is None and shutil.which("ffmpeg"):  # `make test` installs both
+            # The demo streams a test pattern into its show through nginx-rtmp, as OBS would.
+            assert "OBS server rtmp://127.0.0.1:" in run.stdout
+            async with db.transaction(write=False) as tx:
+                stream = await media_store.stream_of(tx.conn, 1)
+            assert stream.publishes >= 1 and stream.state in ("publishing", "interrupted")
+        else:
+            assert "video" in run.stdout and "apt-get install nginx libnginx-mod-rtmp" in run.stdout
     finally:
         await db.dispose()
     assert figures["views"] >= 5 and figures["unique_viewers"] >= 5

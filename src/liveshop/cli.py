@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -29,6 +30,8 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(eval_app, name="eval")
 trust_app = typer.Typer(help="Trust & safety: the detectors on this installation's own data.")
 app.add_typer(trust_app, name="trust")
+media_app = typer.Typer(help="Video: the bundled media server (nginx with the RTMP module).")
+app.add_typer(media_app, name="media")
 console = Console()
 
 
@@ -636,3 +639,61 @@ def _safe_url(url: str) -> str:
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 for noisy in ("httpx", "httpcore", "alembic.runtime.plugins"):
     logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _nginx(folder: Path | None, hooks: str, rtmp_port: int, http_port: int, host: str):  # type: ignore[no-untyped-def]
+    from liveshop.media.nginx import NginxRtmp
+
+    return NginxRtmp((folder or Path(_settings().media_dir)).resolve(), hooks, rtmp_port=rtmp_port,
+                     http_port=http_port, host=host)
+
+
+MediaDir = Annotated[Path | None, typer.Option("--dir", help="HLS, recordings, logs (default LIVESHOP_MEDIA_DIR)")]
+Hooks = Annotated[str, typer.Option(help="liveshop's base URL as the media server reaches it")]
+
+
+@media_app.command("config")
+def media_config(
+    out: Annotated[Path | None, typer.Option(help="write it here (default: print it)")] = None,
+    folder: MediaDir = None,
+    hooks: Hooks = "http://127.0.0.1:8000",
+    rtmp_port: int = 1935,
+    http_port: int = 8088,
+    host: str = "127.0.0.1",
+) -> None:
+    """The nginx configuration for ingest (RTMP), HLS and recordings, with liveshop's hooks.
+    Run it with `nginx -p DIR -c FILE`, or use `liveshop media run`."""
+    nginx = _nginx(folder, hooks, rtmp_port, http_port, host)
+    if out is None:
+        typer.echo(nginx.config())
+        return
+    out.write_text(nginx.config())
+    console.print(f"written to [bold]{out}[/]; HLS under {nginx.hls_dir}, recordings under {nginx.recordings}")
+
+
+@media_app.command("run")
+def media_run(
+    folder: MediaDir = None,
+    hooks: Hooks = "http://127.0.0.1:8000",
+    rtmp_port: int = 1935,
+    http_port: int = 8088,
+    host: str = "127.0.0.1",
+) -> None:
+    """Run the bundled nginx-rtmp in the foreground (Ctrl-C stops it)."""
+    nginx = _nginx(folder, hooks, rtmp_port, http_port, host)
+    missing = nginx.available()
+    if missing:
+        console.print(f"[red]{missing}[/]")
+        raise typer.Exit(1)
+
+    async def run() -> None:
+        process = await nginx.start()
+        console.print(f"OBS server [bold]{nginx.rtmp_url}[/] · stream key: <room id>?key=<the room's stream key>\n"
+                      f"HLS {nginx.hls_url}/<room id>.m3u8 · hooks → {hooks}")
+        try:
+            await process.wait()
+        finally:
+            await nginx.stop(process)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())

@@ -13,6 +13,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import uvicorn
@@ -82,6 +83,7 @@ class DemoWorld:
     product_ids: list[int]
     first_listing: int
     base_id: int
+    stream_key: str
 
 
 async def seed(services: Services) -> DemoWorld:
@@ -133,7 +135,7 @@ async def seed(services: Services) -> DemoWorld:
     )
     neighbours = await _seed_discovery(services, merchant, shop.id, room.id, weekend.id)
     await _seed_trust(services, [shop.id, *neighbours])
-    return DemoWorld(shop.id, room.id, product_ids, first["id"], base["id"])
+    return DemoWorld(shop.id, room.id, product_ids, first["id"], base["id"], room.stream_key)
 
 
 # Other hosts on the installation, so the feed has something to rank: an established one, a
@@ -396,10 +398,16 @@ async def run_demo(
     *, host: str, port: int, viewers: int, database_url: str, duration: float, console: Console,
     inventory: str = "sql",
 ) -> None:
+    from liveshop.media.nginx import NginxRtmp
+
+    video_missing = NginxRtmp.available()
+    nginx = None if video_missing else NginxRtmp(Path("media").resolve(), f"http://{host}:{port}",
+                                                 rtmp_port=_port_or_free(1935), http_port=_port_or_free(8088))
     settings = Settings(
         database_url=database_url, env="development", payment_timeout=120, expiry_sweep_interval=2,
         inventory_backend=inventory,  # type: ignore[arg-type]
         guards=False,  # the simulated audience signs up and follows from this one machine
+        **({"media_rtmp_url": nginx.rtmp_url, "media_hls_url": nginx.hls_url} if nginx else {}),
     )
     services = build_services(settings)
     await upgrade(services.db)
@@ -413,6 +421,7 @@ async def run_demo(
             return
         await asyncio.sleep(0.05)
     base = f"http://{host}:{port}"
+    video, streaming = await _start_video(nginx, world.room_id, world.stream_key)
     console.print(
         Panel.fit(
             f"[bold]viewer page[/]   {base}/rooms/{world.room_id}\n"
@@ -422,7 +431,11 @@ async def run_demo(
             f"[bold]base wall[/]     {base}/screen/bases/{world.base_id}  (log in as demo-base)\n"
             f"[bold]discovery[/]     {base}/  · traffic pools and boosts: {base}/shops/{world.shop_id}/traffic\n"
             f"[bold]trust & safety[/] {base}/trust  (log in as demo-admin: a bought follower package to review)\n"
-            f"[bold]API docs[/]      {base}/docs\n\n"
+            f"[bold]API docs[/]      {base}/docs\n"
+            + (f"[bold]video[/]         OBS server {nginx.rtmp_url} · stream key {world.room_id}?key={world.stream_key}"
+               + ("\n              (a test pattern is streaming now; stop it and publish from OBS)" if streaming else "")
+               if nginx else f"[bold]video[/]         off — {video_missing}")
+            + "\n\n"
             f"logins (password [bold]{DEMO_PASSWORD}[/]): demo-merchant, demo-host, demo-operator, demo-base, "
             "demo-admin\n"
             "add ?lang=en to any page for English · Ctrl-C stops",
@@ -451,7 +464,49 @@ async def run_demo(
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await _stop_video(nginx, video, streaming)
         server.should_exit = True
         with contextlib.suppress(Exception):
             await serving
     console.print(f"demo ended · {stats.orders} orders, {stats.paid} paid, ¥{stats.gmv_cents / 100:,.2f}")
+
+
+def _port_or_free(port: int) -> int:
+    """The usual port when it is free (OBS users expect 1935), else any free one."""
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+
+
+async def _start_video(nginx, room_id: int, stream_key: str):  # type: ignore[no-untyped-def]
+    """nginx-rtmp for the demo, and an ffmpeg test pattern publishing to the demo show (as OBS
+    would), so the viewer page has video without a camera."""
+    import shutil
+
+    if nginx is None:
+        return None, None
+    process = await nginx.start()
+    streaming = None
+    if shutil.which("ffmpeg"):
+        streaming = await asyncio.create_subprocess_exec(
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=330",
+            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "25",
+            "-c:a", "aac", "-b:a", "64k", "-f", "flv", f"{nginx.rtmp_url}/{room_id}?key={stream_key}",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    return process, streaming
+
+
+async def _stop_video(nginx, process, streaming) -> None:  # type: ignore[no-untyped-def]
+    if streaming is not None and streaming.returncode is None:
+        streaming.terminate()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(streaming.wait(), 5)
+    if process is not None:
+        await nginx.stop(process)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -156,6 +155,3 @@ http {{
                 process.kill()
                 await process.wait()
 
-
-def default_root() -> Path:
-    return Path(os.environ.get("LIVESHOP_MEDIA_DIR", "./media"))

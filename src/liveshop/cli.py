@@ -523,6 +523,24 @@ def bench_feed(
         raise typer.Exit(1)
 
 
+@bench_app.command("video")
+def bench_video(
+    seconds: Annotated[float, typer.Option(min=10, max=600, help="seconds of stream to measure")] = 30,
+) -> None:
+    """How late viewers see the host: HLS segment delay through nginx-rtmp against ffmpeg
+    writing HLS directly, and hls.js's distance from the live edge in Chromium."""
+    from liveshop.bench.video import print_video_result, run_video
+
+    try:
+        result = asyncio.run(run_video(seconds, console))
+    except RuntimeError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+    print_video_result(result, console)
+    if not result.meets_target:
+        raise typer.Exit(1)
+
+
 @bench_app.command("stress")
 def bench_stress(
     inventory: Annotated[str, typer.Option(help="stock engine: sql | memory | redis")] = "memory",

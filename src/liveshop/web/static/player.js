@@ -56,6 +56,8 @@ document.addEventListener("DOMContentLoaded", () => {
     else if (state === "ended") { say(""); stop(); }
   }
 
+  // For `liveshop bench video`: how far behind the live edge the player is, in seconds.
+  window.liveshopPlayer = { latency: () => (hls ? hls.latency : null) };
   document.addEventListener("liveshop:stream", (e) => follow(e.detail));
   api("GET", `/api/v1/rooms/${root.dataset.roomId}/media`).then((media) => {
     source = media.hls_url;

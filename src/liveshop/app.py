@@ -8,6 +8,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -49,7 +50,9 @@ log = logging.getLogger(__name__)
 
 
 async def abandoned_stream_loop(services: Services) -> None:
-    """End the shows whose stream dropped and did not come back within the grace time."""
+    """End the shows whose stream dropped and did not come back within the grace time; build
+    the replays of shows that ended."""
+    from liveshop.media import replay
     from liveshop.media import service as media
 
     while True:
@@ -58,6 +61,7 @@ async def abandoned_stream_loop(services: Services) -> None:
                                               grace=services.settings.media_grace_seconds)
             if ended:
                 log.info("ended %d shows whose stream did not come back", ended)
+            await replay.build_due(services.db, folder=Path(services.settings.media_dir) / "replays")
         except Exception:
             log.exception("ending abandoned streams failed")
         await asyncio.sleep(min(5.0, max(0.5, services.settings.media_grace_seconds / 4)))

@@ -407,7 +407,8 @@ async def run_demo(
         database_url=database_url, env="development", payment_timeout=120, expiry_sweep_interval=2,
         inventory_backend=inventory,  # type: ignore[arg-type]
         guards=False,  # the simulated audience signs up and follows from this one machine
-        **({"media_rtmp_url": nginx.rtmp_url, "media_hls_url": nginx.hls_url} if nginx else {}),
+        **({"media_rtmp_url": nginx.rtmp_url, "media_hls_url": nginx.hls_url, "media_replay_url": nginx.replay_url,
+            "media_dir": str(nginx.root)} if nginx else {}),
     )
     services = build_services(settings)
     await upgrade(services.db)

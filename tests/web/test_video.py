@@ -1,8 +1,10 @@
 """Video end to end: nginx-rtmp, ffmpeg as the host's encoder, the viewer page in Chromium.
 
 A wrong key is refused; the right key takes the scheduled show live and HLS segments appear;
-the viewer's video plays (its time advances); when the encoder stops, viewers are told the
-host will be right back, and after the grace time the show ends."""
+the viewer's video plays (its time advances); a product listed and pinned while live becomes a
+product moment; when the encoder stops, viewers are told the host will be right back, after
+the grace time the show ends, and its recording becomes a replay with the moment on its
+timeline."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from playwright.async_api import expect
 from liveshop.bench.server import free_port
 from liveshop.media.nginx import NginxRtmp
 from tests.conftest import IN_CI, ServerThread, make_settings
-from tests.helpers import shop_with_room
+from tests.helpers import listing, shop_with_room
 from tests.web.browsing import new_page
 
 pytestmark = pytest.mark.browser
@@ -58,9 +60,10 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
             pytest.fail(f"CI: {missing} (make test installs it)")
         pytest.skip(missing)
     rtmp_port, http_port = free_port(), free_port()
-    settings = make_settings(database_url, media_grace_seconds=3.0,
+    settings = make_settings(database_url, media_grace_seconds=3.0, media_dir=str(tmp_path / "media"),
                              media_rtmp_url=f"rtmp://127.0.0.1:{rtmp_port}/live",
-                             media_hls_url=f"http://127.0.0.1:{http_port}/hls")
+                             media_hls_url=f"http://127.0.0.1:{http_port}/hls",
+                             media_replay_url=f"http://127.0.0.1:{http_port}/replays")
     with ServerThread(settings) as server:
         nginx = NginxRtmp(tmp_path / "media", server.base, rtmp_port=rtmp_port, http_port=http_port)
         process = await nginx.start()
@@ -113,6 +116,13 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 await asyncio.sleep(1.5)
                 assert await video.evaluate("v => v.currentTime") > first  # it plays, not a still frame
 
+                # The operator lists a product and pins it while live: a product moment.
+                item = await listing(http, shop)
+                r = await http.post(f"/api/v1/rooms/{room}/pin", headers=shop.merchant,
+                                    json={"listing_id": item["id"]})
+                assert r.status_code == 200, r.text
+                await asyncio.sleep(2)  # some more show after the pin
+
                 publisher.terminate()  # the host's encoder stops
                 await publisher.wait()
                 await expect(page.locator("#stream-notice")).to_have_text("The host will be right back",
@@ -124,6 +134,34 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 await wait_for(ended, timeout=20)
                 await expect(page.locator("#status")).to_have_text("Ended", timeout=10_000)
                 assert not [e for e in errors if "dialog" in e]
+
+                async def replay() -> dict | None:
+                    body = (await http.get(f"/api/v1/rooms/{room}/replay")).json()
+                    return body if body["replay"] in ("ready", "failed") else None
+
+                built = await wait_for(replay, timeout=30)
+                assert built["replay"] == "ready", built
+                vod = await http.get(built["hls_url"])
+                assert vod.status_code == 200 and "#EXT-X-ENDLIST" in vod.text
+                assert built["seconds"] >= 5  # the whole stream, from the first publish to the stop
+                moments = built["moments"]
+                assert [m["kind"] for m in moments] == ["listing_added", "pinned"]
+                assert {m["listing_id"] for m in moments} == {item["id"]}
+                assert 0 < moments[0]["offset_seconds"] <= moments[1]["offset_seconds"] <= built["seconds"]
+
+                # The replay page: the recording plays, and the product jumps to its moment.
+                await page.goto(f"{server.base}/rooms/{room}?lang=en")
+                await page.locator("#replay-link").click()
+                await page.wait_for_url(f"{server.base}/rooms/{room}/replay")
+                moment = page.locator(f'#moments .moment[data-listing="{item["id"]}"]')
+                await expect(moment.locator(".title")).to_have_text(item["title"])
+                await page.wait_for_function(
+                    "() => { const v = document.getElementById('player'); return v && v.readyState >= 1; }",
+                    timeout=15_000)
+                await moment.locator("button.jump").click()
+                await page.wait_for_function(
+                    f"() => Math.abs(document.getElementById('player').currentTime - {moments[0]['offset_seconds']}) < 2",
+                    timeout=15_000)
         finally:
             if publisher and publisher.returncode is None:
                 publisher.kill()

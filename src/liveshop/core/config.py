@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     # stream key), where viewers' players fetch HLS, and who may call the media server's hooks.
     media_rtmp_url: str = Field(default="rtmp://127.0.0.1:1935/live", max_length=300)
     media_hls_url: str = Field(default="http://127.0.0.1:8088/hls", max_length=300)
+    media_replay_url: str = Field(default="http://127.0.0.1:8088/replays", max_length=300)
     media_hook_from: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     # Seconds a show waits for its host to come back after the stream drops, then ends.
     media_grace_seconds: float = Field(default=120.0, ge=0, le=3600)

@@ -3,6 +3,7 @@ players and for OBS."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -45,6 +46,21 @@ async def publish_hook(request: Request, services: ServicesDep, name: StreamName
 async def publish_done_hook(request: Request, services: ServicesDep, name: StreamName) -> dict[str, Any]:
     _from_media_server(request, services)
     return await service.on_publish_done(services.db, name=name, now=services.clock.now())
+
+
+@router.post("/media/hooks/record_done", include_in_schema=False)
+async def record_done_hook(request: Request, services: ServicesDep, name: StreamName,
+                           path: Annotated[str, Form(max_length=500)]) -> dict[str, Any]:
+    _from_media_server(request, services)
+    return await service.on_record_done(services.db, name=name, path=path, now=services.clock.now(),
+                                        recordings=Path(services.settings.media_dir) / "recordings")
+
+
+@router.get("/rooms/{room_id}/replay")
+async def room_replay(room_id: PathId, services: ServicesDep) -> dict[str, Any]:
+    """The show's replay (when built) and its product moments: each pin and listing of the
+    show with its place on the replay's timeline (`offset_seconds`)."""
+    return await service.replay_view(services.db, room_id=room_id, replay_url=services.settings.media_replay_url)
 
 
 @router.get("/rooms/{room_id}/media")

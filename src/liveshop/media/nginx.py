@@ -49,6 +49,10 @@ class NginxRtmp:
     def hls_url(self) -> str:
         return f"http://{self.host}:{self.http_port}/hls"
 
+    @property
+    def replay_url(self) -> str:
+        return f"http://{self.host}:{self.http_port}/replays"
+
     @staticmethod
     def available() -> str | None:
         """Why this machine cannot run it (None: it can)."""
@@ -85,6 +89,7 @@ rtmp {{
       notify_method post;
       on_publish {hooks}/api/v1/media/hooks/publish;
       on_publish_done {hooks}/api/v1/media/hooks/publish_done;
+      on_record_done {hooks}/api/v1/media/hooks/record_done;
       hls on;
       hls_path {root}/hls;
       hls_fragment {self.fragment_seconds}s;
@@ -111,12 +116,16 @@ http {{
       add_header Cache-Control no-cache;
       add_header Access-Control-Allow-Origin *;
     }}
+    location /replays/ {{
+      alias {root}/replays/;
+      add_header Access-Control-Allow-Origin *;
+    }}
   }}
 }}
 """
 
     def write(self) -> Path:
-        for folder in ("logs", "hls", "recordings", *(f"tmp/{k}" for k in ("client_body", "proxy", "fastcgi",
+        for folder in ("logs", "hls", "recordings", "replays", *(f"tmp/{k}" for k in ("client_body", "proxy", "fastcgi",
                                                                           "uwsgi", "scgi"))):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         path = self.root / "nginx.conf"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from liveshop.core.auth.store import User
@@ -70,6 +71,7 @@ async def on_publish(db: Database, *, name: str, key: str, addr: str, now: datet
                                                    started_at=now) or room
             await record_critical(tx, room_id, "room_status", {"status": room.status}, now=now)
         stream = await store.published(tx.conn, room_id, now)
+        await store.open_recording(tx.conn, room_id, now)
         await record_critical(tx, room_id, "stream", {"state": "publishing"}, now=now)
     log.info("room %d: stream publishing (publish #%d)", room_id, stream.publishes)
     return {"room_id": room_id, "room_status": room.status, "stream": stream.state}
@@ -80,7 +82,25 @@ async def on_publish_done(db: Database, *, name: str, now: datetime) -> dict[str
     async with db.transaction() as tx:
         if await store.move(tx.conn, room_id, expected="publishing", state="interrupted", now=now):
             await record_critical(tx, room_id, "stream", {"state": "interrupted"}, now=now)
+        await store.close_recording(tx.conn, room_id, now)
     return {"room_id": room_id, "stream": "interrupted"}
+
+
+class BadRecording(PermissionDenied):
+    code = "bad_recording"
+    title = "Recordings are only taken from the media folder"
+
+
+async def on_record_done(db: Database, *, name: str, path: str, recordings: Path, now: datetime) -> dict[str, Any]:
+    """The media server closed a recording of the room's stream: keep its file for the replay
+    (only a .flv inside the recordings folder: the path is later handed to ffmpeg)."""
+    room_id = room_of(name)
+    file = Path(path)
+    if not (file.is_absolute() and file.suffix == ".flv" and file.resolve().parent == recordings.resolve()):
+        raise BadRecording()
+    async with db.transaction() as tx:
+        known = await store.close_recording(tx.conn, room_id, now, path=str(file.resolve()))
+    return {"room_id": room_id, "recorded": known}
 
 
 async def end_abandoned(db: Database, *, now: datetime, grace: float) -> int:
@@ -115,6 +135,7 @@ async def room_media(db: Database, *, room_id: int, user: User | None, rtmp_url:
                 pass
     return {"room_id": room_id, "room_status": room.status, "stream": stream.state,
             "start_on_publish": stream.start_on_publish, "hls_url": f"{hls_url.rstrip('/')}/{room_id}.m3u8",
+            "replay": stream.replay, "replay_seconds": stream.replay_seconds,
             **({"obs": obs} if obs else {})}
 
 
@@ -122,3 +143,18 @@ async def choose(db: Database, *, user: User, room_id: int, start_on_publish: bo
     async with db.transaction() as tx:
         await access_room(tx.conn, user, room_id, KEY_HOLDERS)
         await store.set_choice(tx.conn, room_id, start_on_publish=start_on_publish)
+
+
+async def replay_view(db: Database, *, room_id: int, replay_url: str) -> dict[str, Any]:
+    from liveshop.media import replay
+
+    async with db.transaction(write=False) as tx:
+        room = await rooms_store.room_by_id(tx.conn, room_id)
+        if room is None:
+            raise RoomNotFound()
+        stream = await store.stream_of(tx.conn, room_id)
+    ready = stream.replay == "ready"
+    return {"room_id": room_id, "room_status": room.status, "replay": stream.replay,
+            "seconds": stream.replay_seconds,
+            "hls_url": f"{replay_url.rstrip('/')}/{room_id}/index.m3u8" if ready else None,
+            "moments": await replay.moments(db, room_id)}

@@ -6,7 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
@@ -23,7 +35,24 @@ streams = Table(
     Column("publishes", Integer, nullable=False, default=0),
     Column("first_publish_at", UTCDateTime(), nullable=True),
     Column("state_since", UTCDateTime(), nullable=True),
+    # The replay: none | building | ready | failed, and its length in seconds.
+    Column("replay", String(12), nullable=False, server_default="none"),
+    Column("replay_seconds", Float, nullable=True),
     Index("ix_media_streams_state_since", "state", "state_since"),
+)
+
+# What the media server recorded of a show: one file per publish (a show interrupted and
+# resumed has several), with the wall-clock span it covers — how the replay's timeline maps
+# back to the moments of the show.
+recordings = Table(
+    "media_recordings",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("room_id", IdType, ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("path", String(500), nullable=True),
+    Index("ix_media_recordings_room_id", "room_id"),
 )
 
 
@@ -35,6 +64,8 @@ class Stream:
     publishes: int
     first_publish_at: datetime | None
     state_since: datetime | None
+    replay: str = "none"
+    replay_seconds: float | None = None
 
 
 def _stream(row) -> Stream:  # type: ignore[no-untyped-def]
@@ -43,7 +74,7 @@ def _stream(row) -> Stream:  # type: ignore[no-untyped-def]
 
 async def stream_of(conn: AsyncConnection, room_id: int) -> Stream:
     row = (await conn.execute(select(streams).where(streams.c.room_id == room_id))).first()
-    return _stream(row) if row else Stream(room_id, "idle", True, 0, None, None)
+    return _stream(row) if row else Stream(room_id, "idle", True, 0, None, None)  # never published
 
 
 async def ensure(conn: AsyncConnection, room_id: int) -> None:
@@ -79,3 +110,47 @@ async def interrupted_before(conn: AsyncConnection, cutoff: datetime, limit: int
     rows = await conn.execute(select(streams.c.room_id)
                               .where(streams.c.state == "interrupted", streams.c.state_since <= cutoff).limit(limit))
     return [r.room_id for r in rows]
+
+
+async def open_recording(conn: AsyncConnection, room_id: int, now: datetime) -> None:
+    await conn.execute(insert(recordings).values(room_id=room_id, started_at=now))
+
+
+async def close_recording(conn: AsyncConnection, room_id: int, now: datetime, *, path: str | None = None) -> bool:
+    """The room's latest recording ends now (publish_done), or gets its file (record_done)."""
+    latest = (await conn.execute(select(recordings.c.id, recordings.c.ended_at).where(recordings.c.room_id == room_id)
+                                 .order_by(recordings.c.id.desc()).limit(1))).first()
+    if latest is None:
+        return False
+    values: dict[str, object] = {}
+    if latest.ended_at is None:
+        values["ended_at"] = now
+    if path is not None:
+        values["path"] = path
+    if values:
+        await conn.execute(update(recordings).where(recordings.c.id == latest.id).values(**values))
+    return True
+
+
+async def recordings_of(conn: AsyncConnection, room_id: int) -> list[dict[str, object]]:
+    rows = await conn.execute(select(recordings).where(recordings.c.room_id == room_id).order_by(recordings.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+async def replays_to_build(conn: AsyncConnection, limit: int = 10) -> list[int]:
+    """Shows that ended, whose stream was recorded, and whose replay is not built yet."""
+    from liveshop.rooms.store import rooms
+
+    rows = await conn.execute(select(streams.c.room_id).join(rooms, rooms.c.id == streams.c.room_id)
+                              .where(streams.c.replay == "none", rooms.c.status == "ended",
+                                     # not while the encoder still sends: its last file is not closed yet
+                                     streams.c.state.in_(("interrupted", "ended")),
+                                     streams.c.publishes > 0).limit(limit))
+    return [r.room_id for r in rows]
+
+
+async def set_replay(conn: AsyncConnection, room_id: int, *, expected: str, replay: str,
+                     seconds: float | None = None) -> bool:
+    result = await conn.execute(update(streams).where(streams.c.room_id == room_id, streams.c.replay == expected)
+                                .values(replay=replay, replay_seconds=seconds))
+    return result.rowcount == 1

@@ -127,6 +127,15 @@ async def viewer_page(
     return response
 
 
+@router.get("/rooms/{room_id}/replay", response_class=HTMLResponse)
+async def replay_page(
+    room_id: PathId, request: Request, services: ServicesDep, user: OptionalUser, lang: LangQuery = None
+) -> Response:
+    """The show's recording, with the products it showed: each jumps to its moment."""
+    room = await rooms.public_room(services.db, room_id=room_id)
+    return _render(request, "replay.html", user, lang, room=room)
+
+
 _REF = re.compile(r"^[A-Za-z0-9_-]{6,16}$")
 
 

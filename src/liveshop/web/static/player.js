@@ -62,5 +62,9 @@ document.addEventListener("DOMContentLoaded", () => {
   api("GET", `/api/v1/rooms/${root.dataset.roomId}/media`).then((media) => {
     source = media.hls_url;
     follow(media.stream);
+    if (media.room_status === "ended" && media.replay === "ready") {
+      notice.replaceChildren(el("a", { href: `/rooms/${root.dataset.roomId}/replay`, id: "replay-link" }, `▶ ${T.replay}`));
+      notice.hidden = false;
+    }
   }).catch(() => {});
 });

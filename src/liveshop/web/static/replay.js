@@ -1,0 +1,48 @@
+"use strict";
+// The replay page: the show's recording (HLS video on demand) and its product moments — each
+// product as it was listed or pinned during the show, a click jumps the video there.
+document.addEventListener("DOMContentLoaded", async () => {
+  const root = document.getElementById("replay");
+  if (!root) return;
+  const box = document.getElementById("video");
+  let video = null;
+
+  function clock(seconds) {
+    const s = Math.floor(seconds);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  }
+
+  function jump(seconds) {
+    if (!video) return;
+    video.currentTime = seconds;
+    video.play().catch(() => {});
+  }
+
+  let data;
+  try {
+    data = await api("GET", `/api/v1/rooms/${root.dataset.roomId}/replay`);
+  } catch (err) { return; }
+  if (data.hls_url) {
+    video = el("video", { id: "player", controls: true, playsinline: true });
+    box.replaceChildren(video);
+    if (window.Hls && window.Hls.isSupported()) {
+      const hls = new window.Hls();
+      hls.loadSource(data.hls_url);
+      hls.attachMedia(video);
+    } else {
+      video.src = data.hls_url;
+    }
+  }
+  const list = document.getElementById("moments");
+  const seen = new Set();
+  for (const m of data.moments) {
+    if (seen.has(m.listing_id)) continue; // the first time each product was shown
+    seen.add(m.listing_id);
+    list.append(el("li", { class: "moment", dataset: { listing: m.listing_id, offset: m.offset_seconds } },
+      el("button", { type: "button", class: "secondary jump", onclick: () => jump(m.offset_seconds) },
+        `▶ ${clock(m.offset_seconds)}`),
+      " ", el("span", { class: "title" }, m.title),
+      " ", el("span", { class: "price" }, m.price_cents == null ? "" : money(m.price_cents, m.currency || "CNY"))));
+  }
+  document.getElementById("no-moments").hidden = data.moments.length > 0;
+});

@@ -21,7 +21,7 @@ def test_db_upgrade_on_a_fresh_sqlite_file(tmp_path):
     result = runner.invoke(app, ["db", "upgrade", "--database-url", url])
     assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["db", "current", "--database-url", url])
-    assert "0020" in result.output  # the newest migration
+    assert "0021" in result.output  # the newest migration
 
 
 def test_check_passes_on_a_consistent_database_and_fails_on_a_corrupted_one(database_url):

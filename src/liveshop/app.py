@@ -182,6 +182,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await services.sightings.stop()
             await services.suspects.stop()
             await services.guards.close()
+            await services.relays.stop_all()
             await services.live.stop()
             try:
                 await services.event_log.stop()  # writes what is still buffered

@@ -21,6 +21,7 @@ from liveshop.discovery.service import Discovery
 from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
+from liveshop.media.relay import Relays
 from liveshop.moderation.service import Moderation
 from liveshop.orders.payments import PaymentProviders, SandboxProvider
 from liveshop.realtime import store as realtime_store
@@ -57,6 +58,8 @@ class Services:
     sightings: Sightings
     # This node's copy of the flagged accounts, rooms and shops (the feed, pools, big screen).
     suspects: Suspects
+    # Simulcast relays this node runs (started by the publish hook).
+    relays: Relays
     # None: the sql backend, where each order is its own conditional update.
     engine: MemoryStockEngine | RedisStockEngine | None = None
     # Cross-node room fan-out; None without Redis (one node serves each room).
@@ -135,6 +138,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         sightings=Sightings(db, clock, guards.fingerprint, ip_retention_days=settings.trust_ip_retention_days,
                             keep_days=settings.trust_sightings_days),
         suspects=suspects,
+        relays=Relays(),
         engine=engine,
         bus=bus,
     )

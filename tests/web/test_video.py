@@ -1,8 +1,8 @@
 """Video end to end: nginx-rtmp, ffmpeg as the host's encoder, the viewer page in Chromium.
 
 A wrong key is refused; the right key takes the scheduled show live and HLS segments appear;
-the viewer's video plays (its time advances); a product listed and pinned while live becomes a
-product moment; when the encoder stops, viewers are told the host will be right back, after
+the viewer's video plays (its time advances) and the stream is relayed to another platform's
+RTMP endpoint (a second nginx); a product listed and pinned while live becomes a product moment; when the encoder stops, viewers are told the host will be right back, after
 the grace time the show ends, and its recording becomes a replay with the moment on its
 timeline."""
 
@@ -67,6 +67,9 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
     with ServerThread(settings) as server:
         nginx = NginxRtmp(tmp_path / "media", server.base, rtmp_port=rtmp_port, http_port=http_port)
         process = await nginx.start()
+        # Another platform's ingest: a plain RTMP server that cuts HLS of what it receives.
+        other = NginxRtmp(tmp_path / "other", None, rtmp_port=free_port(), http_port=free_port())
+        other_process = await other.start()
         publisher = None
         try:
             async with httpx.AsyncClient(base_url=server.base, timeout=10) as http:
@@ -74,6 +77,9 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 room = shop.room_id
                 obs = (await http.get(f"/api/v1/rooms/{room}/media", headers=shop.merchant)).json()["obs"]
                 assert obs["server"] == nginx.rtmp_url
+                r = await http.post(f"/api/v1/rooms/{room}/push-targets", headers=shop.merchant,
+                                    json={"name": "other platform", "url": f"{other.rtmp_url}/simulcast-key-42"})
+                assert r.status_code == 201, r.text
 
                 async def status() -> str:
                     return (await http.get(f"/api/v1/rooms/{room}")).json()["status"]
@@ -115,6 +121,15 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 first = await video.evaluate("v => v.currentTime")
                 await asyncio.sleep(1.5)
                 assert await video.evaluate("v => v.currentTime") > first  # it plays, not a still frame
+
+                # Simulcast: the other platform receives the stream while the show is live.
+                async def relayed() -> str | None:
+                    r = await http.get(f"{other.hls_url}/simulcast-key-42.m3u8")
+                    return r.text if r.status_code == 200 and ".ts" in r.text else None
+
+                await wait_for(relayed)
+                targets = (await http.get(f"/api/v1/rooms/{room}/push-targets", headers=shop.merchant)).json()
+                assert targets[0]["relay"] == "relaying" and "simulcast-key-42" not in targets[0]["url"]
 
                 # The operator lists a product and pins it while live: a product moment.
                 item = await listing(http, shop)
@@ -168,4 +183,5 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 with contextlib.suppress(Exception):
                     await publisher.wait()
             await NginxRtmp.stop(process)
+            await NginxRtmp.stop(other_process)
     assert not (Path(tmp_path) / "media" / "logs" / "error.log").read_text().count("[emerg]")

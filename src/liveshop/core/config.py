@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     media_rtmp_url: str = Field(default="rtmp://127.0.0.1:1935/live", max_length=300)
     media_hls_url: str = Field(default="http://127.0.0.1:8088/hls", max_length=300)
     media_replay_url: str = Field(default="http://127.0.0.1:8088/replays", max_length=300)
+    # Where this node pulls a room's stream from to relay it (simulcast); default media_rtmp_url.
+    media_pull_url: str | None = Field(default=None, max_length=300)
     media_hook_from: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     # Seconds a show waits for its host to come back after the stream drops, then ends.
     media_grace_seconds: float = Field(default=120.0, ge=0, le=3600)

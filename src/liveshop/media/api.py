@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from pydantic import StrictBool
+from pydantic import Field, StrictBool
 
 from liveshop.core.errors import PermissionDenied
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
-from liveshop.core.validation import Body, PathId
+from liveshop.core.validation import Body, PathId, Text
 from liveshop.media import service
 
 router = APIRouter(prefix="/api/v1", tags=["video"])
@@ -39,13 +39,19 @@ async def publish_hook(request: Request, services: ServicesDep, name: StreamName
     """nginx-rtmp `on_publish` (form fields: name, the stream's arguments such as key, addr):
     2xx lets the stream in, anything else refuses it."""
     _from_media_server(request, services)
-    return await service.on_publish(services.db, name=name, key=key, addr=addr, now=services.clock.now())
+    result = await service.on_publish(services.db, name=name, key=key, addr=addr, now=services.clock.now())
+    room_id = result["room_id"]
+    pull = services.settings.media_pull_url or services.settings.media_rtmp_url
+    await services.relays.start(room_id, f"{pull.rstrip('/')}/{room_id}", await service.relay_targets(services.db, room_id))
+    return result
 
 
 @router.post("/media/hooks/publish_done", include_in_schema=False)
 async def publish_done_hook(request: Request, services: ServicesDep, name: StreamName) -> dict[str, Any]:
     _from_media_server(request, services)
-    return await service.on_publish_done(services.db, name=name, now=services.clock.now())
+    result = await service.on_publish_done(services.db, name=name, now=services.clock.now())
+    await services.relays.stop(result["room_id"])
+    return result
 
 
 @router.post("/media/hooks/record_done", include_in_schema=False)
@@ -81,3 +87,30 @@ async def choose(room_id: PathId, body: MediaChoice, user: CurrentUser, services
     """Whether the show goes live by itself when the host's stream arrives (default: yes)."""
     await service.choose(services.db, user=user, room_id=room_id, start_on_publish=body.start_on_publish)
     return await room_media(room_id, user, services)
+
+
+class PushTargetIn(Body):
+    name: Text(40)  # type: ignore[valid-type]
+    url: str = Field(max_length=500, pattern=r"^rtmps?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/[^\s]+$",
+                     description="the other platform's RTMP(S) ingest URL, with its stream key")
+
+
+@router.get("/rooms/{room_id}/push-targets")
+async def push_targets(room_id: PathId, user: CurrentUser, services: ServicesDep) -> list[dict[str, Any]]:
+    """Where the room's stream is relayed while live (keys hidden), and each relay's state."""
+    return await service.push_targets(services.db, user=user, room_id=room_id,
+                                      states=services.relays.states(room_id))
+
+
+@router.post("/rooms/{room_id}/push-targets", status_code=201)
+async def add_push_target(room_id: PathId, body: PushTargetIn, user: CurrentUser,
+                          services: ServicesDep) -> dict[str, Any]:
+    """Simulcast to another platform (the merchant and host; at most 5): relayed from the next
+    time the host publishes."""
+    return await service.add_push_target(services.db, user=user, room_id=room_id, name=body.name, url=body.url,
+                                         now=services.clock.now())
+
+
+@router.delete("/push-targets/{target_id}", status_code=204)
+async def remove_push_target(target_id: PathId, user: CurrentUser, services: ServicesDep) -> None:
+    await service.remove_push_target(services.db, user=user, target_id=target_id)

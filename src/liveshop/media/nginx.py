@@ -26,7 +26,7 @@ INSTALL_HINT = "sudo apt-get install nginx libnginx-mod-rtmp ffmpeg   (Debian/Ub
 @dataclass(frozen=True)
 class NginxRtmp:
     root: Path  # holds nginx.conf, logs/, hls/, recordings/, tmp/
-    hooks: str  # liveshop's base URL as nginx reaches it, e.g. http://127.0.0.1:8000
+    hooks: str | None  # liveshop's base URL as nginx reaches it; None: a plain RTMP server (no hooks, no recording)
     rtmp_port: int = 1935
     http_port: int = 8088
     host: str = "127.0.0.1"
@@ -63,7 +63,16 @@ class NginxRtmp:
         return None
 
     def config(self) -> str:
-        root, hooks = self.root.resolve(), self.hooks.rstrip("/")
+        root = self.root.resolve()
+        hooks = f"""      # liveshop decides who publishes (the room's stream key) and learns when a stream stops.
+      notify_method post;
+      on_publish {self.hooks.rstrip("/")}/api/v1/media/hooks/publish;
+      on_publish_done {self.hooks.rstrip("/")}/api/v1/media/hooks/publish_done;
+      on_record_done {self.hooks.rstrip("/")}/api/v1/media/hooks/record_done;
+      record all;
+      record_path {root}/recordings;
+      record_suffix -%Y%m%d-%H%M%S.flv;
+""" if self.hooks else ""
         temp = "\n".join(f"  {kind}_temp_path {root}/tmp/{kind};" for kind in
                          ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
         return f"""# Written by `liveshop media config`; regenerate rather than edit.
@@ -85,19 +94,11 @@ rtmp {{
       # Viewers watch HLS; RTMP is for the host's encoder only.
       allow play 127.0.0.1;
       deny play all;
-      # liveshop decides who publishes (the room's stream key) and learns when a stream stops.
-      notify_method post;
-      on_publish {hooks}/api/v1/media/hooks/publish;
-      on_publish_done {hooks}/api/v1/media/hooks/publish_done;
-      on_record_done {hooks}/api/v1/media/hooks/record_done;
-      hls on;
+{hooks}      hls on;
       hls_path {root}/hls;
       hls_fragment {self.fragment_seconds}s;
       hls_playlist_length {self.playlist_seconds}s;
       hls_cleanup on;
-      record all;
-      record_path {root}/recordings;
-      record_suffix -%Y%m%d-%H%M%S.flv;
     }}
   }}
 }}

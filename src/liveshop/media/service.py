@@ -158,3 +158,69 @@ async def replay_view(db: Database, *, room_id: int, replay_url: str) -> dict[st
             "seconds": stream.replay_seconds,
             "hls_url": f"{replay_url.rstrip('/')}/{room_id}/index.m3u8" if ready else None,
             "moments": await replay.moments(db, room_id)}
+
+
+# Simulcast push targets ------------------------------------------------------------------------
+
+MAX_TARGETS = 5
+
+
+class TooManyTargets(Conflict):
+    code = "too_many_push_targets"
+    title = "A room relays to at most 5 other platforms"
+
+
+class TargetNotFound(NotFound):
+    code = "push_target_not_found"
+    title = "Push target not found"
+
+
+def masked(url: str) -> str:
+    """A push URL as it is shown back: the other platform's stream key (the last path segment
+    and any query) hidden."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path.rsplit("/", 1)[0] if parts.path.count("/") > 1 else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{path}/••••"
+
+
+def _target_view(target: dict[str, Any], states: dict[int, str]) -> dict[str, Any]:
+    return {"id": target["id"], "name": target["name"], "url": masked(str(target["url"])),
+            "relay": states.get(int(target["id"]), "idle"), "created_at": target["created_at"]}
+
+
+async def push_targets(db: Database, *, user: User, room_id: int, states: dict[int, str]) -> list[dict[str, Any]]:
+    async with db.transaction(write=False) as tx:
+        await access_room(tx.conn, user, room_id, KEY_HOLDERS)
+        return [_target_view(t, states) for t in await store.targets_of(tx.conn, room_id)]
+
+
+async def add_push_target(db: Database, *, user: User, room_id: int, name: str, url: str,
+                          now: datetime) -> dict[str, Any]:
+    async with db.transaction() as tx:
+        await access_room(tx.conn, user, room_id, KEY_HOLDERS)
+        if await store.count_targets(tx.conn, room_id) >= MAX_TARGETS:
+            raise TooManyTargets()
+        target_id = await store.add_target(tx.conn, room_id=room_id, name=name, url=url, created_at=now)
+        target = await store.target_by_id(tx.conn, target_id)
+    assert target is not None
+    return _target_view(target, {})
+
+
+async def remove_push_target(db: Database, *, user: User, target_id: int) -> int:
+    async with db.transaction() as tx:
+        target = await store.target_by_id(tx.conn, target_id)
+        if target is None:
+            raise TargetNotFound()
+        try:
+            await access_room(tx.conn, user, int(target["room_id"]), KEY_HOLDERS)
+        except NotFound as exc:
+            raise TargetNotFound() from exc
+        await store.remove_target(tx.conn, target_id)
+        return int(target["room_id"])
+
+
+async def relay_targets(db: Database, room_id: int) -> list[tuple[int, str]]:
+    async with db.transaction(write=False) as tx:
+        return [(int(t["id"]), str(t["url"])) for t in await store.targets_of(tx.conn, room_id)]

@@ -154,3 +154,45 @@ async def set_replay(conn: AsyncConnection, room_id: int, *, expected: str, repl
     result = await conn.execute(update(streams).where(streams.c.room_id == room_id, streams.c.replay == expected)
                                 .values(replay=replay, replay_seconds=seconds))
     return result.rowcount == 1
+
+
+# Simulcast: other platforms' RTMP ingest URLs (with their keys: secrets) a room's stream is
+# relayed to while it is live.
+push_targets = Table(
+    "media_push_targets",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("room_id", IdType, ForeignKey("rooms.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("url", String(500), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_media_push_targets_room_id", "room_id"),
+)
+
+
+async def add_target(conn: AsyncConnection, **values: object) -> int:
+    row = (await conn.execute(insert(push_targets).values(**values).returning(push_targets.c.id))).one()
+    return int(row.id)
+
+
+async def targets_of(conn: AsyncConnection, room_id: int) -> list[dict[str, object]]:
+    rows = await conn.execute(select(push_targets).where(push_targets.c.room_id == room_id)
+                              .order_by(push_targets.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+async def target_by_id(conn: AsyncConnection, target_id: int) -> dict[str, object] | None:
+    row = (await conn.execute(select(push_targets).where(push_targets.c.id == target_id))).first()
+    return dict(row._mapping) if row else None
+
+
+async def remove_target(conn: AsyncConnection, target_id: int) -> None:
+    from sqlalchemy import delete
+
+    await conn.execute(delete(push_targets).where(push_targets.c.id == target_id))
+
+
+async def count_targets(conn: AsyncConnection, room_id: int) -> int:
+    from sqlalchemy import func
+
+    return int((await conn.execute(select(func.count()).where(push_targets.c.room_id == room_id))).scalar_one())

@@ -22,7 +22,7 @@ from liveshop.bench.server import free_port
 from liveshop.media.nginx import NginxRtmp
 from tests.conftest import IN_CI, ServerThread, make_settings
 from tests.helpers import listing, shop_with_room
-from tests.web.browsing import new_page
+from tests.web.browsing import log_in, new_page
 
 pytestmark = pytest.mark.browser
 
@@ -130,6 +130,17 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 await wait_for(relayed)
                 targets = (await http.get(f"/api/v1/rooms/{room}/push-targets", headers=shop.merchant)).json()
                 assert targets[0]["relay"] == "relaying" and "simulcast-key-42" not in targets[0]["url"]
+
+                # The host's console: what to put in OBS, the stream's state, the relay.
+                console = await new_page(browser, errors)
+                await log_in(console, server.base, shop.merchant)
+                await console.goto(f"{server.base}/console/rooms/{room}?lang=en")
+                await expect(console.locator("#obs-server")).to_have_text(nginx.rtmp_url)
+                await expect(console.locator("#stream-state")).to_have_text("publishing")
+                await expect(console.locator("#push-targets li")).to_contain_text("relaying")
+                assert "simulcast-key-42" not in await console.locator("#push-targets").inner_text()
+                await console.locator("#show-key").click()
+                await expect(console.locator("#stream-key")).to_have_text(obs["stream_key"])
 
                 # The operator lists a product and pins it while live: a product moment.
                 item = await listing(http, shop)

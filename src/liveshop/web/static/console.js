@@ -64,6 +64,7 @@ document.addEventListener("DOMContentLoaded", () => {
       case "sold_out": if (listings.has(ev.listing_id)) listings.get(ev.listing_id).stock_left = 0; break;
       case "back_in_stock": case "stock": if (listings.has(ev.listing_id)) listings.get(ev.listing_id).stock_left = ev.stock_left; break;
       case "room_status": status = ev.status; renderStatus(); break;
+      case "stream": document.dispatchEvent(new CustomEvent("liveshop:stream", { detail: ev.state })); return;
       case "purchase": refreshStats(); break;
       case "comment": addComment(ev); return;
       case "lucky_bag_opened": case "lucky_bag_drawn": bags.set(ev.bag.id, ev.bag); renderBags(); return;
@@ -248,8 +249,35 @@ document.addEventListener("DOMContentLoaded", () => {
     if (text) act(async () => { await api("POST", `/api/v1/rooms/${roomId}/comments`, { text }); input.value = ""; });
   });
   if ($("show-key")) {
-    $("show-key").addEventListener("click", () => act(async () => { $("stream-key").textContent = (await api("GET", `/api/v1/rooms/${roomId}/stream-key`)).stream_key; }));
-    $("rotate-key").addEventListener("click", () => act(async () => { $("stream-key").textContent = (await api("POST", `/api/v1/rooms/${roomId}/stream-key`)).stream_key; }));
+    // OBS: the server, and the key as OBS wants it (<room id>?key=<stream key>).
+    const obsKey = (key) => `${roomId}?key=${key}`;
+    $("show-key").addEventListener("click", () => act(async () => { $("stream-key").textContent = obsKey((await api("GET", `/api/v1/rooms/${roomId}/stream-key`)).stream_key); }));
+    $("rotate-key").addEventListener("click", () => act(async () => { $("stream-key").textContent = obsKey((await api("POST", `/api/v1/rooms/${roomId}/stream-key`)).stream_key); }));
+    const media = async () => {
+      const m = await api("GET", `/api/v1/rooms/${roomId}/media`);
+      $("obs-server").textContent = m.obs ? m.obs.server : "";
+      $("stream-state").textContent = T[`stream_${m.stream}`] || m.stream;
+      $("start-on-publish").checked = m.start_on_publish;
+    };
+    const targets = async () => {
+      const list = await api("GET", `/api/v1/rooms/${roomId}/push-targets`);
+      $("push-targets").replaceChildren(...list.map((t) => el("li", { dataset: { target: t.id } },
+        el("strong", {}, t.name), " ", el("code", {}, t.url), " · ", T[`relay_${t.relay}`] || t.relay, " ",
+        el("button", { type: "button", class: "secondary", onclick: () => act(async () => {
+          await api("DELETE", `/api/v1/push-targets/${t.id}`); await targets(); }) }, T.push_remove))));
+    };
+    $("start-on-publish").addEventListener("change", (e) => act(async () => {
+      await api("PUT", `/api/v1/rooms/${roomId}/media`, { start_on_publish: e.target.checked }); }));
+    $("push-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      act(async () => {
+        await api("POST", `/api/v1/rooms/${roomId}/push-targets`, { name: $("push-name").value.trim(), url: $("push-url").value.trim() });
+        $("push-name").value = ""; $("push-url").value = "";
+        await targets();
+      });
+    });
+    act(async () => { await media(); await targets(); });
+    document.addEventListener("liveshop:stream", () => act(async () => { await media(); await targets(); }));
   }
 
   (async () => {

@@ -61,7 +61,8 @@ async def abandoned_stream_loop(services: Services) -> None:
                                               grace=services.settings.media_grace_seconds)
             if ended:
                 log.info("ended %d shows whose stream did not come back", ended)
-            await replay.build_due(services.db, folder=Path(services.settings.media_dir) / "replays")
+            await replay.build_due(services.db, folder=Path(services.settings.media_dir) / "replays",
+                                   now=services.clock.now())
         except Exception:
             log.exception("ending abandoned streams failed")
         await asyncio.sleep(min(5.0, max(0.5, services.settings.media_grace_seconds / 4)))

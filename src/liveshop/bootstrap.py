@@ -162,12 +162,14 @@ def _stock_engine(
 ) -> MemoryStockEngine | RedisStockEngine | None:
     if settings.inventory_backend == "sql":
         return None
+    from liveshop.media.service import sale_status
     from liveshop.orders import service as orders
     from liveshop.orders.batches import batch_writer
-    from liveshop.rooms.service import public_room
+    from liveshop.rooms.service import get_public_room
 
     async def room_status(room_id: int) -> str:
-        return (await public_room(db, room_id=room_id)).status
+        async with db.transaction(write=False) as tx:
+            return await sale_status(tx.conn, await get_public_room(tx.conn, room_id))
 
     common = dict(
         flush=batch_writer(db),

@@ -21,7 +21,7 @@ from playwright.async_api import expect
 from liveshop.bench.server import free_port
 from liveshop.media.nginx import NginxRtmp
 from tests.conftest import IN_CI, ServerThread, make_settings
-from tests.helpers import listing, shop_with_room
+from tests.helpers import account, listing, shop_with_room
 from tests.web.browsing import log_in, new_page
 
 pytestmark = pytest.mark.browser
@@ -188,6 +188,18 @@ async def test_obs_publishes_viewers_watch_and_a_dropped_stream_ends_the_show(br
                 await page.wait_for_function(
                     f"() => Math.abs(document.getElementById('player').currentTime - {moments[0]['offset_seconds']}) < 2",
                     timeout=15_000)
+
+                # …and still sells: a viewer buys the product from the replay and goes to pay.
+                buyer = await account(http, "replay_buyer")
+                shopper = await new_page(browser, errors)
+                await log_in(shopper, server.base, buyer)
+                await shopper.goto(f"{server.base}/rooms/{room}/replay?lang=en")
+                await shopper.locator(f'#moments .moment[data-listing="{item["id"]}"] button.buy').click()
+                await shopper.wait_for_url("**/sandbox/checkout/**")
+                await shopper.locator("#pay").click()
+                await shopper.wait_for_url(f"**/rooms/{room}?order=*")
+                mine = (await http.get("/api/v1/me/orders", headers=buyer)).json()
+                assert [(o["room_id"], o["status"]) for o in mine] == [(room, "paid")]
         finally:
             if publisher and publisher.returncode is None:
                 publisher.kill()

@@ -238,4 +238,4 @@ class MemoryStockEngine:
         elif kind == "room_status" and room_id is not None:
             for hot in self._hot.values():
                 if hot.room_id == room_id:
-                    hot.room_status = event["status"]
+                    hot.room_status = event.get("sale_status", event["status"])

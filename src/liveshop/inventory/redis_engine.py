@@ -430,7 +430,7 @@ class RedisStockEngine:
         elif kind in ("listing_updated", "listing_added"):
             self._tasks.spawn(self._apply_update(event["listing"]))
         elif kind == "room_status" and room_id is not None:
-            self._tasks.spawn(self._apply_room(room_id, event["status"]))
+            self._tasks.spawn(self._apply_room(room_id, event.get("sale_status", event["status"])))
 
     async def _apply_release(self, listing_id: int, buyer_id: int, quantity: int) -> None:
         try:

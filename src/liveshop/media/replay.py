@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from liveshop.core.db import Database
 from liveshop.media import store
+from liveshop.realtime.events import record_critical
 from liveshop.realtime.store import room_events
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,14 @@ async def build(db: Database, room_id: int, *, folder: Path) -> float | None:
                if line.startswith("#EXTINF:"))
 
 
-async def build_due(db: Database, *, folder: Path) -> int:
+async def open_sales(tx: Any, room_id: int, *, now: datetime) -> None:
+    """The replay is ready: the show's listings are on sale again from it. The stock engines
+    learn it as they learn a show going live or ending (`sale_status` on the room's status event)."""
+    await record_critical(tx, room_id, "room_status", {"status": "ended", "sale_status": "live", "replay": True},
+                          now=now)
+
+
+async def build_due(db: Database, *, folder: Path, now: datetime) -> int:
     """Build the replays of shows that ended (claimed first: one node builds each)."""
     async with db.transaction(write=False) as tx:
         due = await store.replays_to_build(tx.conn)
@@ -115,5 +123,7 @@ async def build_due(db: Database, *, folder: Path) -> int:
             state = "ready" if seconds else "failed"
         async with db.transaction() as tx:
             await store.set_replay(tx.conn, room_id, expected="building", replay=state, seconds=seconds)
+            if state == "ready":
+                await open_sales(tx, room_id, now=now)
         built += state == "ready"
     return built

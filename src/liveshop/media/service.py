@@ -224,3 +224,14 @@ async def remove_push_target(db: Database, *, user: User, target_id: int) -> int
 async def relay_targets(db: Database, room_id: int) -> list[tuple[int, str]]:
     async with db.transaction(write=False) as tx:
         return [(int(t["id"]), str(t["url"])) for t in await store.targets_of(tx.conn, room_id)]
+
+
+# Selling from the replay ----------------------------------------------------------------------
+
+async def sale_status(conn: Any, room: Any) -> str:
+    """Whether a room sells now, as the stock paths ask it: "live" while the show is live and,
+    after it ended, once its replay is ready (the replay page sells the show's listings while
+    their stock lasts); otherwise the room's own status ("scheduled" / "ended")."""
+    if room.status == "ended" and (await store.stream_of(conn, room.id)).replay == "ready":
+        return "live"
+    return str(room.status)

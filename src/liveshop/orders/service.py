@@ -21,6 +21,7 @@ from liveshop.inventory.groupcommit import KnownKey
 from liveshop.inventory.memory import MemoryStockEngine
 from liveshop.inventory.redis_engine import RedisStockEngine
 from liveshop.inventory.soldout import SoldOutFlags
+from liveshop.media.service import sale_status
 from liveshop.orders import store
 from liveshop.orders.errors import (
     IdempotencyKeyReused,
@@ -132,9 +133,10 @@ async def place_order(
                 return _replay(existing, fingerprint), True
             listing = await inventory.listing_for_sale(tx, listing_id)
             room = await get_public_room(tx.conn, listing.room_id)
-            if room.status == "scheduled":
+            selling = await sale_status(tx.conn, room)  # an ended show sells again from its replay
+            if selling == "scheduled":
                 raise RoomNotLive("Buying opens when the show goes live")
-            if room.status == "ended":
+            if selling == "ended":
                 raise RoomEnded()
             order = await store.insert_order(
                 tx.conn,

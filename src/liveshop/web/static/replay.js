@@ -12,6 +12,22 @@ document.addEventListener("DOMContentLoaded", async () => {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
   }
 
+  async function buy(listingId, button) {
+    if (!ME) { location.href = `/login?next=/rooms/${root.dataset.roomId}/replay`; return; }
+    const error = document.getElementById("replay-error");
+    error.hidden = true;
+    button.disabled = true;
+    try {
+      const order = await api("POST", "/api/v1/orders", { listing_id: listingId, quantity: 1 }, { "Idempotency-Key": newKey() });
+      const payment = await api("POST", `/api/v1/orders/${order.id}/pay`);
+      location.href = payment.checkout_url;
+    } catch (err) {
+      error.textContent = err.message;
+      error.hidden = false;
+      button.disabled = false;
+    }
+  }
+
   function jump(seconds) {
     if (!video) return;
     video.currentTime = seconds;
@@ -42,7 +58,8 @@ document.addEventListener("DOMContentLoaded", async () => {
       el("button", { type: "button", class: "secondary jump", onclick: () => jump(m.offset_seconds) },
         `▶ ${clock(m.offset_seconds)}`),
       " ", el("span", { class: "title" }, m.title),
-      " ", el("span", { class: "price" }, m.price_cents == null ? "" : money(m.price_cents, m.currency || "CNY"))));
+      " ", el("span", { class: "price" }, m.price_cents == null ? "" : money(m.price_cents, m.currency || "CNY")),
+      ...(data.replay === "ready" ? [" ", el("button", { type: "button", class: "buy", onclick: (e) => buy(m.listing_id, e.target) }, T.buy)] : [])));
   }
   document.getElementById("no-moments").hidden = data.moments.length > 0;
 });

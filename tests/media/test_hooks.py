@@ -38,7 +38,8 @@ async def test_the_rooms_key_starts_the_show_and_a_wrong_key_is_refused_without_
     assert_problem(await publish(client, "live", key), 404, "unknown_stream")
 
     r = await publish(client, shop.room_id, key)
-    assert r.status_code == 200 and r.json() == {"room_id": shop.room_id, "room_status": "live", "stream": "publishing"}
+    assert r.status_code == 200 and r.json() == {"code": 0, "room_id": shop.room_id, "room_status": "live",
+                                                 "stream": "publishing"}
     assert await room_status(client, shop.room_id) == "live"
     media_view = (await client.get(f"/api/v1/rooms/{shop.room_id}/media")).json()
     assert media_view["stream"] == "publishing" and media_view["hls_url"].endswith(f"/hls/{shop.room_id}.m3u8")
@@ -103,3 +104,37 @@ async def test_only_the_media_server_calls_the_hooks(services):
         async with outside:
             r = await outside.post("/api/v1/media/hooks/publish_done", data={"name": "1"})
             assert_problem(r, 403, "hook_forbidden")
+
+
+async def test_srs_and_mediamtx_hooks_are_understood_as_they_send_them(client):
+    """The adapter: SRS's and MediaMTX's JSON hook bodies, no translating proxy."""
+    srs_shop, mtx_shop = await shop_with_room(client, live=False), await shop_with_room(client, live=False)
+    srs_key, mtx_key = await key_of(client, srs_shop), await key_of(client, mtx_shop)
+
+    def srs(action, key):
+        return {"action": action, "client_id": "x1", "ip": "198.51.100.9", "vhost": "__defaultVhost__",
+                "app": "live", "stream": str(srs_shop.room_id), "param": f"?key={key}"}
+
+    assert_problem(await client.post("/api/v1/media/hooks/publish", json=srs("on_publish", "sk_wrong")), 403)
+    r = await client.post("/api/v1/media/hooks/publish", json=srs("on_publish", srs_key))
+    assert r.status_code == 200 and r.json()["code"] == 0 and r.json()["room_status"] == "live"
+    r = await client.post("/api/v1/media/hooks/publish_done", json=srs("on_unpublish", ""))
+    assert r.status_code == 200 and r.json()["stream"] == "interrupted"
+
+    def mtx(action, query):
+        return {"user": "", "password": "", "ip": "198.51.100.10", "action": action,
+                "path": f"live/{mtx_shop.room_id}", "protocol": "rtmp", "id": None, "query": query}
+
+    assert_problem(await client.post("/api/v1/media/hooks/publish", json=mtx("publish", "")), 403)
+    r = await client.post("/api/v1/media/hooks/publish", json=mtx("publish", f"key={mtx_key}"))
+    assert r.status_code == 200 and r.json()["stream"] == "publishing"
+    r = await client.post("/api/v1/media/hooks/publish", json=mtx("read", ""))  # a viewer: public
+    assert r.status_code == 200 and r.json() == {"code": 0}
+    r = await client.post("/api/v1/media/hooks/publish_done", data={"name": f"live/{mtx_shop.room_id}"})
+    assert r.json()["stream"] == "interrupted"  # runOnNotReady posting $MTX_PATH
+
+    for bad in (b"[1]", b"not json", b'{"action": "on_publish"}', b'{"stream": "1"}'):
+        r = await client.post("/api/v1/media/hooks/publish", content=bad, headers={"content-type": "application/json"})
+        assert_problem(r, 422, "bad_hook")
+    assert_problem(await client.post("/api/v1/media/hooks/publish", data={"key": "x"}), 422, "bad_hook")
+    assert_problem(await client.post("/api/v1/media/hooks/publish", data={"name": "1" * 65}), 422, "bad_hook")

@@ -4,15 +4,15 @@ players and for OBS."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from pydantic import Field, StrictBool
 
 from liveshop.core.errors import PermissionDenied
 from liveshop.core.http import CurrentUser, OptionalUser, ServicesDep
 from liveshop.core.validation import Body, PathId, Text
-from liveshop.media import service
+from liveshop.media import hooks, service
 
 router = APIRouter(prefix="/api/v1", tags=["video"])
 
@@ -29,37 +29,53 @@ def _from_media_server(request: Request, services: Any) -> None:
         raise HookForbidden()
 
 
-StreamName = Annotated[str, Form(max_length=64)]
-
-
-@router.post("/media/hooks/publish", include_in_schema=False)
-async def publish_hook(request: Request, services: ServicesDep, name: StreamName,
-                       key: Annotated[str, Form(max_length=128)] = "",
-                       addr: Annotated[str, Form(max_length=64)] = "") -> dict[str, Any]:
-    """nginx-rtmp `on_publish` (form fields: name, the stream's arguments such as key, addr):
-    2xx lets the stream in, anything else refuses it."""
-    _from_media_server(request, services)
-    result = await service.on_publish(services.db, name=name, key=key, addr=addr, now=services.clock.now())
+async def _publish(services: Any, call: hooks.HookCall) -> dict[str, Any]:
+    result = await service.on_publish(services.db, name=call.name, key=call.key, addr=call.addr,
+                                      now=services.clock.now())
     room_id = result["room_id"]
     pull = services.settings.media_pull_url or services.settings.media_rtmp_url
     await services.relays.start(room_id, f"{pull.rstrip('/')}/{room_id}", await service.relay_targets(services.db, room_id))
     return result
 
 
-@router.post("/media/hooks/publish_done", include_in_schema=False)
-async def publish_done_hook(request: Request, services: ServicesDep, name: StreamName) -> dict[str, Any]:
-    _from_media_server(request, services)
-    result = await service.on_publish_done(services.db, name=name, now=services.clock.now())
+async def _publish_done(services: Any, call: hooks.HookCall) -> dict[str, Any]:
+    result = await service.on_publish_done(services.db, name=call.name, now=services.clock.now())
     await services.relays.stop(result["room_id"])
     return result
 
 
-@router.post("/media/hooks/record_done", include_in_schema=False)
-async def record_done_hook(request: Request, services: ServicesDep, name: StreamName,
-                           path: Annotated[str, Form(max_length=500)]) -> dict[str, Any]:
+# Every answer carries "code": 0 — what SRS reads as "allowed"; a refusal is a 4xx problem+json,
+# which every server reads as "refused".
+
+@router.post("/media/hooks/publish", include_in_schema=False)
+async def publish_hook(request: Request, services: ServicesDep) -> dict[str, Any]:
+    """A stream wants in (nginx-rtmp `on_publish`, SRS `on_publish`, MediaMTX auth — media/hooks.py):
+    2xx lets it in, anything else refuses it."""
     _from_media_server(request, services)
-    return await service.on_record_done(services.db, name=name, path=path, now=services.clock.now(),
-                                        recordings=Path(services.settings.media_dir) / "recordings")
+    call = await hooks.read(request, default="publish")
+    if call.action == "publish":
+        return {"code": 0, **await _publish(services, call)}
+    if call.action == "publish_done":
+        return {"code": 0, **await _publish_done(services, call)}
+    return {"code": 0}  # MediaMTX asking whether someone may watch: a live show is public
+
+
+@router.post("/media/hooks/publish_done", include_in_schema=False)
+async def publish_done_hook(request: Request, services: ServicesDep) -> dict[str, Any]:
+    _from_media_server(request, services)
+    call = await hooks.read(request, default="publish_done")
+    if call.action not in ("publish_done", "other"):
+        raise hooks.BadHook("This hook is for streams that stopped")
+    return {"code": 0, **await _publish_done(services, call)}
+
+
+@router.post("/media/hooks/record_done", include_in_schema=False)
+async def record_done_hook(request: Request, services: ServicesDep) -> dict[str, Any]:
+    _from_media_server(request, services)
+    call = await hooks.read(request, default="record_done")
+    return {"code": 0, **await service.on_record_done(
+        services.db, name=call.name, path=call.path, now=services.clock.now(),
+        recordings=Path(services.settings.media_dir) / "recordings")}
 
 
 @router.get("/rooms/{room_id}/replay")

@@ -38,5 +38,9 @@ async def test_recordings_are_taken_only_from_the_media_folder(client, services,
     r = await client.post("/api/v1/media/hooks/record_done",
                           data={"name": str(shop.room_id), "path": str(folder / f"{shop.room_id}-1.flv")})
     assert r.status_code == 200 and r.json()["recorded"] is True
+    srs_dvr = {"action": "on_dvr", "client_id": "x", "ip": "127.0.0.1", "app": "live", "stream": str(shop.room_id),
+               "param": "", "cwd": "/srs", "file": str(folder / f"{shop.room_id}.1700000000.flv")}
+    r = await client.post("/api/v1/media/hooks/record_done", json=srs_dvr)
+    assert r.status_code == 200 and r.json()["recorded"] is True
     replay = (await client.get(f"/api/v1/rooms/{shop.room_id}/replay")).json()
     assert replay["replay"] == "none" and replay["hls_url"] is None and replay["moments"] == []

@@ -5,7 +5,7 @@ front of liveshop without a translating proxy:
 | server | publish | stream name | key | stopped |
 |---|---|---|---|---|
 | nginx-rtmp | `on_publish`, form `call=publish` | `name` | `key` (the stream's query) | `on_publish_done` |
-| SRS | `on_publish`, JSON `action: on_publish` | `stream` | `param` = `?key=…` | `on_unpublish` |
+| SRS | `on_publish`, JSON `action: on_publish` | `stream` | `param` = `?key=…` | `on_unpublish` (recordings: `on_dvr`, `file`) |
 | MediaMTX | auth, JSON `action: publish` | `path` = `live/<room>` | `query` = `key=…` | `runOnNotReady` posting `name=$MTX_PATH` |
 
 MediaMTX also asks before anyone reads a stream (`action: read`, `playback`, …): those are
@@ -22,7 +22,7 @@ from starlette.requests import Request
 
 from liveshop.core.errors import InvalidInput
 
-SRS_ACTIONS = {"on_publish": "publish", "on_unpublish": "publish_done"}
+SRS_ACTIONS = {"on_publish": "publish", "on_unpublish": "publish_done", "on_dvr": "record_done"}
 
 
 class BadHook(InvalidInput):
@@ -62,7 +62,8 @@ async def read(request: Request, *, default: str) -> HookCall:
             raise BadHook()
         if "stream" in body:  # SRS
             return _checked(HookCall(SRS_ACTIONS.get(body["action"], "other"), str(body["stream"]),
-                                     _key_of(str(body.get("param") or "")), str(body.get("ip") or "")))
+                                     _key_of(str(body.get("param") or "")), str(body.get("ip") or ""),
+                                     str(body.get("file") or "")))
         if "path" in body:  # MediaMTX
             return _checked(HookCall("publish" if body["action"] == "publish" else "other", str(body["path"]),
                                      _key_of(str(body.get("query") or "")), str(body.get("ip") or "")))

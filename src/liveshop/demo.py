@@ -495,11 +495,11 @@ async def _start_video(nginx, room_id: int, stream_key: str):  # type: ignore[no
     process = await nginx.start()
     streaming = None
     if shutil.which("ffmpeg"):
+        from liveshop.media.encoder import encoder_command
+
         streaming = await asyncio.create_subprocess_exec(
-            "ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=330",
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "25",
-            "-c:a", "aac", "-b:a", "64k", "-f", "flv", f"{nginx.rtmp_url}/{room_id}?key={stream_key}",
+            *encoder_command(["-f", "flv", f"{nginx.rtmp_url}/{room_id}?key={stream_key}"], pattern="testsrc2",
+                          tone_hz=330),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     return process, streaming
 

@@ -19,6 +19,7 @@ import pytest
 from playwright.async_api import expect
 
 from liveshop.bench.server import free_port
+from liveshop.media.encoder import encoder_command
 from liveshop.media.nginx import NginxRtmp
 from tests.conftest import IN_CI, ServerThread, make_settings
 from tests.helpers import account, listing, shop_with_room
@@ -33,13 +34,8 @@ def backend() -> str:
 
 
 def encoder(url: str, *, seconds: int) -> list[str]:
-    """ffmpeg publishing a test pattern with a tone, as OBS would: H.264 with a keyframe every
-    second (the HLS fragment), AAC, FLV over RTMP."""
-    return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", f"testsrc=size=320x180:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "25",
-            "-c:a", "aac", "-b:a", "64k", "-f", "flv", url]
+    """ffmpeg publishing a small test pattern over RTMP, as OBS would."""
+    return encoder_command(["-f", "flv", url], seconds=seconds, size="320x180", preset="ultrafast")
 
 
 async def wait_for(check, timeout: float = 20.0, every: float = 0.2):

@@ -31,6 +31,7 @@ from rich.table import Table
 from liveshop.bench.server import free_port, spawn_server
 from liveshop.core.db import Database
 from liveshop.core.migrate import upgrade
+from liveshop.media.encoder import encoder_command
 from liveshop.media.nginx import NginxRtmp
 
 TARGET_SECONDS = 6.0  # glass-to-glass with 1-second fragments (docs/video.md)
@@ -65,14 +66,6 @@ class VideoResult:
     @property
     def meets_target(self) -> bool:
         return self.glass_to_glass is not None and self.glass_to_glass <= TARGET_SECONDS
-
-
-def encoder(output: list[str], seconds: float) -> list[str]:
-    return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
-            "-f", "lavfi", "-i", f"testsrc=size=640x360:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-pix_fmt", "yuv420p", "-g", "25",
-            "-c:a", "aac", "-b:a", "64k", *output]
 
 
 _EXTINF = re.compile(r"#EXTINF:([\d.]+)")
@@ -123,8 +116,8 @@ async def _baseline(folder: Path, seconds: float) -> list[float]:
     playlist = folder / "direct.m3u8"
     started = time.time()
     process = await asyncio.create_subprocess_exec(
-        *encoder(["-f", "hls", "-hls_time", "1", "-hls_list_size", "6", "-hls_flags", "delete_segments",
-                  str(playlist)], seconds))
+        *encoder_command(["-f", "hls", "-hls_time", "1", "-hls_list_size", "6", "-hls_flags", "delete_segments",
+                          str(playlist)], seconds=seconds))
     clock = SegmentClock(started)
     while process.returncode is None:
         if playlist.exists():
@@ -190,7 +183,7 @@ async def run_video(seconds: float, console: Console) -> VideoResult:
                 console.print("publishing through nginx-rtmp …")
                 started = time.time()
                 publisher = await asyncio.create_subprocess_exec(
-                    *encoder(["-f", "flv", f"{obs['obs']['server']}/{obs['obs']['stream_key']}"], seconds + 20))
+                    *encoder_command(["-f", "flv", f"{obs['obs']['server']}/{obs['obs']['stream_key']}"], seconds=seconds + 20))
                 clock = SegmentClock(started)
                 playlist = nginx.hls_dir / f"{room['id']}.m3u8"
                 player = None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")  # nginx's temp folders, kept inside root
 INSTALL_HINT = "sudo apt-get install nginx libnginx-mod-rtmp ffmpeg   (Debian/Ubuntu)"
 
 
@@ -73,8 +74,7 @@ class NginxRtmp:
       record_path {root}/recordings;
       record_suffix -%Y%m%d-%H%M%S.flv;
 """ if self.hooks else ""
-        temp = "\n".join(f"  {kind}_temp_path {root}/tmp/{kind};" for kind in
-                         ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        temp = "\n".join(f"  {kind}_temp_path {root}/tmp/{kind};" for kind in TEMP_KINDS)
         return f"""# Written by `liveshop media config`; regenerate rather than edit.
 load_module {RTMP_MODULE};
 # One process, as the user who starts it: the RTMP module keeps streams in one worker.
@@ -126,8 +126,7 @@ http {{
 """
 
     def write(self) -> Path:
-        for folder in ("logs", "hls", "recordings", "replays", *(f"tmp/{k}" for k in ("client_body", "proxy", "fastcgi",
-                                                                          "uwsgi", "scgi"))):
+        for folder in ("logs", "hls", "recordings", "replays", *(f"tmp/{k}" for k in TEMP_KINDS)):
             (self.root / folder).mkdir(parents=True, exist_ok=True)
         path = self.root / "nginx.conf"
         path.write_text(self.config())

@@ -24,8 +24,7 @@ from liveshop.core.ids import same_secret
 from liveshop.media import store
 from liveshop.realtime.events import record_critical
 from liveshop.rooms import store as rooms_store
-from liveshop.rooms.errors import RoomNotFound
-from liveshop.rooms.service import access_room
+from liveshop.rooms.service import access_room, get_public_room
 
 log = logging.getLogger(__name__)
 
@@ -122,9 +121,7 @@ async def end_abandoned(db: Database, *, now: datetime, grace: float) -> int:
 async def room_media(db: Database, *, room_id: int, user: User | None, rtmp_url: str, hls_url: str) -> dict[str, Any]:
     """What a player needs (everyone), and what OBS needs (the room's merchant and host)."""
     async with db.transaction(write=False) as tx:
-        room = await rooms_store.room_by_id(tx.conn, room_id)
-        if room is None:
-            raise RoomNotFound()
+        room = await get_public_room(tx.conn, room_id)
         stream = await store.stream_of(tx.conn, room_id)
         obs = None
         if user is not None:
@@ -149,9 +146,7 @@ async def replay_view(db: Database, *, room_id: int, replay_url: str) -> dict[st
     from liveshop.media import replay
 
     async with db.transaction(write=False) as tx:
-        room = await rooms_store.room_by_id(tx.conn, room_id)
-        if room is None:
-            raise RoomNotFound()
+        room = await get_public_room(tx.conn, room_id)
         stream = await store.stream_of(tx.conn, room_id)
     ready = stream.replay == "ready"
     return {"room_id": room_id, "room_status": room.status, "replay": stream.replay,

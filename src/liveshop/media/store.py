@@ -15,6 +15,8 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    delete,
+    func,
     insert,
     select,
     update,
@@ -22,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from liveshop.core.db import IdType, UTCDateTime, conflict_insert, metadata
+from liveshop.rooms.store import rooms
 
 STATES = ("idle", "publishing", "interrupted", "ended")
 
@@ -139,8 +142,6 @@ async def recordings_of(conn: AsyncConnection, room_id: int) -> list[dict[str, o
 
 async def replays_to_build(conn: AsyncConnection, limit: int = 10) -> list[int]:
     """Shows that ended, whose stream was recorded, and whose replay is not built yet."""
-    from liveshop.rooms.store import rooms
-
     rows = await conn.execute(select(streams.c.room_id).join(rooms, rooms.c.id == streams.c.room_id)
                               .where(streams.c.replay == "none", rooms.c.status == "ended",
                                      # not while the encoder still sends: its last file is not closed yet
@@ -187,12 +188,8 @@ async def target_by_id(conn: AsyncConnection, target_id: int) -> dict[str, objec
 
 
 async def remove_target(conn: AsyncConnection, target_id: int) -> None:
-    from sqlalchemy import delete
-
     await conn.execute(delete(push_targets).where(push_targets.c.id == target_id))
 
 
 async def count_targets(conn: AsyncConnection, room_id: int) -> int:
-    from sqlalchemy import func
-
     return int((await conn.execute(select(func.count()).where(push_targets.c.room_id == room_id))).scalar_one())

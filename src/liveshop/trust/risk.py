@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime
 
 from sqlalchemy import select
 
@@ -28,6 +27,7 @@ from liveshop.core.clock import Clock
 from liveshop.core.db import Database
 from liveshop.core.tasks import Periodic
 from liveshop.trust import store
+from liveshop.trust.signals import account_age_days
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Suspects:
         for (subject, key), found in by.items():
             if subject == "account":
                 created = born.get(int(key[1:])) if key.startswith("u") and key[1:].isdigit() else None
-                accounts[key] = account_risk(found, age_days=_age(created, now))
+                accounts[key] = account_risk(found, age_days=account_age_days(created, now))
             elif subject == "room":
                 rooms[int(key[1:])] = flag_risk(found, subject="room")
             elif subject == "shop":
@@ -115,7 +115,3 @@ class Suspects:
 
     async def stop(self) -> None:
         await self._refresher.stop()
-
-
-def _age(created: datetime | None, now: datetime) -> float | None:
-    return (now - created).total_seconds() / 86_400 if created else None

@@ -22,6 +22,7 @@ from liveshop.rooms.service import get_public_room
 from liveshop.trust import risk, store
 from liveshop.trust.findings import Finding
 from liveshop.trust.risk import Suspects, mean_risk
+from liveshop.trust.signals import account_age_days
 
 DECISIONS = {"confirm": "confirmed", "clear": "cleared", "reopen": "open"}
 
@@ -167,7 +168,7 @@ async def account_risk(db: Database, suspects: Suspects, *, user: User, key: str
                 raise NotFound("No such account")
             created = row.created_at
         devices = await store.device_neighbours(tx.conn, int(key[1:])) if created else 0
-    age = (now - created).total_seconds() / 86_400 if created else None
+    age = account_age_days(created, now)
     score = risk.account_risk([(f["kind"], f["status"]) for f in found], age_days=age)
     return {"account": key, "score": score, "held_back": score > risk.HELD,
             "age_days": round(age, 2) if age is not None else None,

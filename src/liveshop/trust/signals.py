@@ -109,5 +109,6 @@ def hash_address(fingerprint: Callable[[str, str], str], region: str, line: str)
     return fingerprint("address", normal_address(region, line))
 
 
-def account_age_days(created_at: datetime, now: datetime) -> float:
-    return max(0.0, (now - created_at).total_seconds() / 86_400)
+def account_age_days(created_at: datetime | None, now: datetime) -> float | None:
+    """Days since the account was made (None for a guest, who has no account)."""
+    return (now - created_at).total_seconds() / 86_400 if created_at else None

@@ -23,6 +23,7 @@ from liveshop.core.auth.api import router as auth_router
 from liveshop.core.config import Settings
 from liveshop.core.http import BodySizeLimit, ORJSONResponse, install_error_handlers, viewer_id
 from liveshop.core.migrate import upgrade
+from liveshop.core.tasks import Periodic
 from liveshop.coupons.api import router as coupons_router
 from liveshop.discovery.api import router as discovery_router
 from liveshop.engagement import service as engagement_service
@@ -49,23 +50,22 @@ from liveshop.webhooks.api import router as webhooks_router
 log = logging.getLogger(__name__)
 
 
-async def abandoned_stream_loop(services: Services) -> None:
+def stream_sweeper(services: Services) -> Periodic:
     """End the shows whose stream dropped and did not come back within the grace time; build
     the replays of shows that ended."""
     from liveshop.media import replay
     from liveshop.media import service as media
 
-    while True:
-        try:
-            ended = await media.end_abandoned(services.db, now=services.clock.now(),
-                                              grace=services.settings.media_grace_seconds)
-            if ended:
-                log.info("ended %d shows whose stream did not come back", ended)
-            await replay.build_due(services.db, folder=Path(services.settings.media_dir) / "replays",
-                                   now=services.clock.now())
-        except Exception:
-            log.exception("ending abandoned streams failed")
-        await asyncio.sleep(min(5.0, max(0.5, services.settings.media_grace_seconds / 4)))
+    async def sweep() -> None:
+        ended = await media.end_abandoned(services.db, now=services.clock.now(),
+                                          grace=services.settings.media_grace_seconds)
+        if ended:
+            log.info("ended %d shows whose stream did not come back", ended)
+        await replay.build_due(services.db, folder=Path(services.settings.media_dir) / "replays",
+                               now=services.clock.now())
+
+    return Periodic("ending abandoned streams, building replays", sweep,
+                    min(5.0, max(0.5, services.settings.media_grace_seconds / 4)))
 
 
 async def expiry_loop(services: Services) -> None:
@@ -161,13 +161,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         services.discovery.start()
         services.sightings.start()
         services.suspects.start()
+        streams = stream_sweeper(services)
+        streams.start()
         await services.revocations.refresh(services.db, now=services.clock.now())
         background = [
             asyncio.create_task(expiry_loop(services), name="order-expiry"),
             asyncio.create_task(revocation_loop(services), name="session-revocations"),
             asyncio.create_task(reminder_loop(services), name="show-reminders"),
             asyncio.create_task(webhook_loop(services), name="webhook-deliveries"),
-            asyncio.create_task(abandoned_stream_loop(services), name="abandoned-streams"),
         ]
         try:
             yield
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await services.discovery.stop()
             await services.sightings.stop()
             await services.suspects.stop()
+            await streams.stop()
             await services.guards.close()
             await services.relays.stop_all()
             await services.live.stop()

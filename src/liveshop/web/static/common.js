@@ -160,3 +160,18 @@ if (document.getElementById("inbox")) {
   refreshInbox();
   setInterval(refreshInbox, 30000);
 }
+
+// Plays an HLS playlist in a <video>: with hls.js (served from /static/vendor by the pages that
+// play video) where the browser has Media Source Extensions, natively where it plays HLS itself
+// (Safari). Returns the hls.js instance, or null.
+function attachHls(video, url, config = {}, onFatal = null) {
+  if (window.Hls && window.Hls.isSupported()) {
+    const hls = new window.Hls(config);
+    if (onFatal) hls.on(window.Hls.Events.ERROR, (_, data) => { if (data.fatal) onFatal(data); });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+    return hls;
+  }
+  if (video.canPlayType("application/vnd.apple.mpegurl")) video.src = url;
+  return null;
+}

@@ -33,19 +33,11 @@ document.addEventListener("DOMContentLoaded", () => {
     video.muted = true; // autoplay is allowed muted; the viewer unmutes with the controls
     box.insertBefore(video, box.firstChild);
     placeholder.hidden = true;
-    if (window.Hls && window.Hls.isSupported()) {
-      hls = new window.Hls({ liveSyncDurationCount: 2, manifestLoadingMaxRetry: 6 });
-      hls.on(window.Hls.Events.ERROR, (_, data) => {
-        if (!data.fatal) return;
-        // The first segments take a moment after the stream starts: try again shortly.
-        stop();
-        retry = setTimeout(play, 2000);
-      });
-      hls.loadSource(source);
-      hls.attachMedia(video);
-    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.src = source;
-    }
+    // The first segments take a moment after the stream starts: on a fatal error, try again shortly.
+    hls = attachHls(video, source, { liveSyncDurationCount: 2, manifestLoadingMaxRetry: 6 }, () => {
+      stop();
+      retry = setTimeout(play, 2000);
+    });
     video.play().catch(() => {});
   }
 

@@ -41,13 +41,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (data.hls_url) {
     video = el("video", { id: "player", controls: true, playsinline: true });
     box.replaceChildren(video);
-    if (window.Hls && window.Hls.isSupported()) {
-      const hls = new window.Hls();
-      hls.loadSource(data.hls_url);
-      hls.attachMedia(video);
-    } else {
-      video.src = data.hls_url;
-    }
+    attachHls(video, data.hls_url);
   }
   const list = document.getElementById("moments");
   const seen = new Set();
